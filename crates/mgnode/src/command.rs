@@ -1,0 +1,59 @@
+//! Commands from JavaScript threads to the Mongoose thread.
+
+use std::sync::Arc;
+
+use crossbeam_channel::Sender;
+
+use crate::parser::Limits;
+use crate::sink::RequestSink;
+
+/// Flags of a [`Command::Write`].
+pub mod write_flags {
+  /// This write ends the response.
+  pub const END: u32 = 1;
+  /// Close the connection once the response is flushed.
+  pub const CLOSE: u32 = 2;
+  /// Tell JS (a `Drain` event) when the send buffer is low again.
+  pub const WANT_DRAIN: u32 = 4;
+  /// Frame the data as one chunk; with `END`, also send the last chunk.
+  pub const CHUNKED: u32 = 8;
+}
+
+/// Everything a listener needs besides its address.
+#[derive(Clone)]
+pub struct ListenerConfig {
+  pub limits: Limits,
+  pub tls: Option<(Vec<u8>, Vec<u8>)>,
+  pub headers_timeout_ms: u64,
+  pub request_timeout_ms: u64,
+  pub keep_alive_timeout_ms: u64,
+  pub stream_timeout_ms: u64,
+}
+
+/// Where a listener ended up.
+pub struct Bound {
+  pub id: u64,
+  pub host: String,
+  pub port: u16,
+}
+
+/// Why `listen` failed, worded like Node's errors (`listen EADDRINUSE: ...`).
+pub struct ListenError {
+  pub message: String,
+}
+
+pub enum Command {
+  Listen {
+    url: String,
+    config: Box<ListenerConfig>,
+    sink: Arc<RequestSink>,
+    reply: Sender<Result<Bound, ListenError>>,
+  },
+  CloseListener { listener: u64, reply: Sender<()> },
+  /// Bytes of a response (already framed by JS unless `CHUNKED`).
+  Write { conn: u64, data: Vec<u8>, flags: u32 },
+  /// Drop the connection now.
+  Abort { conn: u64 },
+  /// Stop accepting, let in-flight responses finish for `grace_ms`, then close everything.
+  Shutdown { grace_ms: u64 },
+}

@@ -1,0 +1,124 @@
+//! `Conn`: a safe handle over a Mongoose connection pointer, valid on the
+//! Mongoose thread between its accept and close events.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::os::raw::c_char;
+
+use mongoose_sys as sys;
+
+/// A live Mongoose connection.
+///
+/// Only the engine creates these, on the Mongoose thread, from pointers that
+/// Mongoose handed to the event handler; the engine forgets a `Conn` in its
+/// `MG_EV_CLOSE` handler, before Mongoose frees the connection. `Conn` is not
+/// `Send`, so it cannot leave that thread.
+#[derive(Clone, Copy)]
+pub struct Conn(*mut sys::mg_connection);
+
+impl Conn {
+  /// # Safety
+  /// `ptr` must be a connection of a manager polled on this thread, and the
+  /// `Conn` must not be used after that connection's `MG_EV_CLOSE`.
+  pub unsafe fn new(ptr: *mut sys::mg_connection) -> Self {
+    Conn(ptr)
+  }
+
+  pub fn as_ptr(self) -> *mut sys::mg_connection {
+    self.0
+  }
+
+  pub fn id(self) -> u64 {
+    // SAFETY (all methods below): `self.0` is live per `Conn::new`'s contract.
+    unsafe { sys::mgn_conn_id(self.0) }
+  }
+
+  /// The unconsumed receive buffer. The slice is invalidated by any other
+  /// call on this connection, which the borrow of `self` cannot express, so
+  /// callers copy what they need before sending or consuming.
+  pub fn recv(&self) -> &[u8] {
+    let mut len = 0usize;
+    let ptr = unsafe { sys::mgn_recv_buf(self.0, &mut len) };
+    if ptr.is_null() || len == 0 {
+      return &[];
+    }
+    // SAFETY: Mongoose guarantees `len` initialised bytes at `ptr`.
+    unsafe { std::slice::from_raw_parts(ptr, len) }
+  }
+
+  pub fn recv_len(self) -> usize {
+    let mut len = 0usize;
+    unsafe { sys::mgn_recv_buf(self.0, &mut len) };
+    len
+  }
+
+  pub fn consume(self, n: usize) {
+    unsafe { sys::mgn_recv_consume(self.0, n) }
+  }
+
+  pub fn send(self, data: &[u8]) -> bool {
+    if data.is_empty() {
+      return true;
+    }
+    unsafe { sys::mgn_send(self.0, data.as_ptr().cast(), data.len()) }
+  }
+
+  pub fn send_len(self) -> usize {
+    unsafe { sys::mgn_send_len(self.0) }
+  }
+
+  pub fn set_paused(self, paused: bool) {
+    unsafe { sys::mgn_set_paused(self.0, paused) }
+  }
+
+  pub fn close_after_flush(self) {
+    unsafe { sys::mgn_close_after_flush(self.0) }
+  }
+
+  pub fn close_now(self) {
+    unsafe { sys::mgn_close_now(self.0) }
+  }
+
+  pub fn is_closing(self) -> bool {
+    unsafe { sys::mgn_is_closing(self.0) }
+  }
+
+  pub fn tls_init(self, cert: &[u8], key: &[u8]) -> bool {
+    let rc = unsafe {
+      sys::mgn_conn_tls_init(self.0, cert.as_ptr() as *const c_char, cert.len(), key.as_ptr() as *const c_char, key.len())
+    };
+    rc == 0
+  }
+
+  /// `(address, port)` of the peer (`remote`) or of our side.
+  pub fn addr(self, remote: bool) -> (String, u16) {
+    let mut ip = [0u8; 16];
+    let mut is_ip6 = false;
+    let port = unsafe { sys::mgn_conn_addr(self.0, remote, ip.as_mut_ptr(), &mut is_ip6) };
+    (format_ip(&ip, is_ip6), port)
+  }
+}
+
+/// Formats an address the way Node reports `socket.remoteAddress`.
+pub fn format_ip(ip: &[u8; 16], is_ip6: bool) -> String {
+  let addr = if is_ip6 {
+    IpAddr::V6(Ipv6Addr::from(*ip))
+  } else {
+    IpAddr::V4(Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]))
+  };
+  addr.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+  use super::format_ip;
+
+  #[test]
+  fn formats_like_node() {
+    let mut v4 = [0u8; 16];
+    v4[..4].copy_from_slice(&[127, 0, 0, 1]);
+    assert_eq!(format_ip(&v4, false), "127.0.0.1");
+    let mut v6 = [0u8; 16];
+    v6[15] = 1;
+    assert_eq!(format_ip(&v6, true), "::1");
+  }
+}

@@ -1,0 +1,505 @@
+//! The Mongoose thread: owns `mg_mgr`, parses requests, hands them to
+//! JavaScript sinks, and applies the commands that come back.
+//!
+//! Everything in this module runs on that one thread; connections are known to
+//! other threads only by id.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::os::raw::{c_int, c_void};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+use mongoose_sys as sys;
+
+use crate::command::{write_flags, Bound, Command, ListenError, ListenerConfig};
+use crate::conn::Conn;
+use crate::doorbell::LoopHandle;
+use crate::parser::{Parsed, RequestParser};
+use crate::response::{chunk_prefix, error_response, CONTINUE, LAST_CHUNK};
+use crate::sink::{Peer, RequestSink, SinkEvent};
+
+/// Below this many unsent bytes a connection counts as drained.
+const LOW_WATER: usize = 64 * 1024;
+/// While a request is with JS, stop reading once this much is buffered.
+const PAUSE_AT: usize = 256 * 1024;
+/// How often timeouts are checked.
+const SWEEP_EVERY: Duration = Duration::from_millis(100);
+/// Longest sleep in `mg_mgr_poll`; bounds the delay a lost doorbell can cause.
+const POLL_MS: c_int = 50;
+
+struct Listener {
+  conn: Conn,
+  config: ListenerConfig,
+  sinks: RefCell<Vec<Arc<RequestSink>>>,
+  closed: std::cell::Cell<bool>,
+}
+
+impl Listener {
+  /// The sink with the fewest requests in flight.
+  fn pick_sink(&self) -> Option<Arc<RequestSink>> {
+    self.sinks.borrow().iter().min_by_key(|s| s.in_flight()).cloned()
+  }
+}
+
+impl Drop for Listener {
+  fn drop(&mut self) {
+    // No connection can produce requests for these sinks any more.
+    for sink in self.sinks.borrow().iter() {
+      sink.release();
+    }
+  }
+}
+
+struct Connection {
+  conn: Conn,
+  listener: Rc<Listener>,
+  peer: Peer,
+  parser: RequestParser,
+  /// The sink holding this connection's current request, while JS owns it.
+  busy: Option<Arc<RequestSink>>,
+  keep_alive: bool,
+  want_drain: bool,
+  paused: bool,
+  idle_since: Instant,
+  request_started: Option<Instant>,
+  last_send_len: usize,
+  last_progress: Instant,
+}
+
+pub struct Engine {
+  handle: Arc<LoopHandle>,
+  rx: Receiver<Command>,
+  listeners: HashMap<u64, Rc<Listener>>,
+  conns: HashMap<u64, Connection>,
+  to_ring: Vec<Arc<RequestSink>>,
+  drain_watch: Vec<u64>,
+  shutdown_at: Option<Instant>,
+  last_sweep: Instant,
+  now: Instant,
+}
+
+thread_local! {
+  /// The engine of the Mongoose thread this is. Mongoose's C callbacks reach it here.
+  static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+}
+
+/// Body of the Mongoose thread. Returns when a shutdown has completed.
+pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ready: crossbeam_channel::Sender<bool>) {
+  // SAFETY: creating a manager has no preconditions; NULL is handled below.
+  let mgr = unsafe { sys::mgn_mgr_new(0) };
+  if mgr.is_null() {
+    let _ = ready.send(false);
+    return;
+  }
+  handle.attach(mgr);
+  let now = Instant::now();
+  ENGINE.with(|e| {
+    *e.borrow_mut() = Some(Engine {
+      handle: handle.clone(),
+      rx,
+      listeners: HashMap::new(),
+      conns: HashMap::new(),
+      to_ring: Vec::new(),
+      drain_watch: Vec::new(),
+      shutdown_at: None,
+      last_sweep: now,
+      now,
+    })
+  });
+  let _ = ready.send(true);
+  loop {
+    let timeout = if handle.is_armed() { 0 } else { POLL_MS };
+    // SAFETY: `mgr` is live until `mgn_mgr_free` below, and this is its thread.
+    unsafe { sys::mgn_poll(mgr, timeout) };
+    let done = ENGINE.with(|e| e.borrow_mut().as_mut().map(|engine| engine.after_poll(mgr)).unwrap_or(true));
+    if done {
+      break;
+    }
+  }
+  // Tear down: the engine goes first so Mongoose's close events find nothing to do.
+  let engine = ENGINE.with(|e| e.borrow_mut().take());
+  drop(engine);
+  handle.detach();
+  // SAFETY: no other reference to `mgr` remains (the doorbell is detached).
+  unsafe { sys::mgn_mgr_free(mgr) };
+}
+
+/// Mongoose's event handler for listeners and their connections.
+unsafe extern "C" fn on_event(c: *mut sys::mg_connection, ev: c_int, _ev_data: *mut c_void) {
+  ENGINE.with(|e| {
+    // The engine is never borrowed while Mongoose runs callbacks (only
+    // `mgn_poll` and `mgn_mgr_free` invoke them), so this borrow succeeds.
+    if let Ok(mut guard) = e.try_borrow_mut() {
+      if let Some(engine) = guard.as_mut() {
+        // SAFETY: Mongoose passes a live connection of this thread's manager.
+        let conn = unsafe { Conn::new(c) };
+        engine.on_event(conn, ev);
+      }
+    }
+  });
+}
+
+impl Engine {
+  fn on_event(&mut self, conn: Conn, ev: c_int) {
+    // SAFETY: these only return constants.
+    let (accept, read, close) = unsafe { (sys::mgn_ev_accept(), sys::mgn_ev_read(), sys::mgn_ev_close()) };
+    if ev == read {
+      self.process(conn.id());
+    } else if ev == accept {
+      self.on_accept(conn);
+    } else if ev == close {
+      self.on_close(conn.id());
+    }
+  }
+
+  fn on_accept(&mut self, conn: Conn) {
+    // SAFETY: the accepted connection inherited the listener's fn_data, which
+    // is the listener id we stored there (an integer, not a pointer).
+    let listener_id = unsafe { sys::mgn_conn_data(conn.as_ptr()) } as usize as u64;
+    let Some(listener) = self.listeners.get(&listener_id).cloned() else {
+      conn.close_now();
+      return;
+    };
+    if self.shutdown_at.is_some() || listener.closed.get() {
+      conn.close_now();
+      return;
+    }
+    if let Some((cert, key)) = &listener.config.tls {
+      if !conn.tls_init(cert, key) {
+        conn.close_now();
+        return;
+      }
+    }
+    let (remote_address, remote_port) = conn.addr(true);
+    let (local_address, local_port) = conn.addr(false);
+    let peer = Peer { remote_address, remote_port, local_address, local_port, tls: listener.config.tls.is_some() };
+    self.conns.insert(
+      conn.id(),
+      Connection {
+        conn,
+        listener,
+        peer,
+        parser: RequestParser::new(),
+        busy: None,
+        keep_alive: true,
+        want_drain: false,
+        paused: false,
+        idle_since: self.now,
+        request_started: None,
+        last_send_len: 0,
+        last_progress: self.now,
+      },
+    );
+  }
+
+  fn on_close(&mut self, id: u64) {
+    if let Some(c) = self.conns.remove(&id) {
+      if let Some(sink) = c.busy {
+        sink.request_done();
+        sink.push(SinkEvent::Closed { conn_id: id });
+        self.to_ring.push(sink);
+      }
+    } else {
+      self.listeners.remove(&id);
+    }
+  }
+
+  /// Parses whatever is buffered on a connection and dispatches complete requests.
+  fn process(&mut self, id: u64) {
+    let now = Instant::now();
+    let shutting_down = self.shutdown_at.is_some();
+    let Some(c) = self.conns.get_mut(&id) else { return };
+    loop {
+      let conn = c.conn;
+      if conn.is_closing() {
+        return;
+      }
+      if c.busy.is_some() {
+        // One request at a time per connection: pipelined ones wait in the buffer.
+        if !c.paused && conn.recv_len() >= PAUSE_AT {
+          conn.set_paused(true);
+          c.paused = true;
+        }
+        return;
+      }
+      let buf = conn.recv();
+      if buf.is_empty() {
+        return;
+      }
+      c.request_started.get_or_insert(now);
+      let (used, outcome) = c.parser.feed(buf, &c.listener.config.limits);
+      conn.consume(used);
+      match outcome {
+        Parsed::More => {
+          if used == 0 {
+            return;
+          }
+        }
+        Parsed::SendContinue => {
+          conn.send(CONTINUE);
+        }
+        Parsed::Request(request) => {
+          c.request_started = None;
+          let Some(sink) = c.listener.pick_sink() else {
+            conn.send(&error_response(503));
+            conn.close_after_flush();
+            return;
+          };
+          c.keep_alive = request.head.keep_alive && !shutting_down;
+          sink.push(SinkEvent::Request { conn_id: id, peer: c.peer.clone(), request });
+          c.busy = Some(sink.clone());
+          self.to_ring.push(sink);
+        }
+        Parsed::Reject(status) => {
+          conn.consume(usize::MAX);
+          conn.send(&error_response(status));
+          conn.close_after_flush();
+          return;
+        }
+      }
+    }
+  }
+
+  /// Runs after every `mg_mgr_poll`: commands, drains, timeouts, rings.
+  /// Returns true when the engine has shut down.
+  fn after_poll(&mut self, mgr: *mut sys::mg_mgr) -> bool {
+    self.now = Instant::now();
+    self.handle.disarm();
+    while let Ok(cmd) = self.rx.try_recv() {
+      self.apply(cmd, mgr);
+    }
+    self.check_drains();
+    if self.now.duration_since(self.last_sweep) >= SWEEP_EVERY {
+      self.last_sweep = self.now;
+      self.sweep();
+    }
+    for sink in self.to_ring.drain(..) {
+      sink.ring();
+    }
+    match self.shutdown_at {
+      Some(deadline) => {
+        if self.now >= deadline {
+          for c in self.conns.values() {
+            c.conn.close_now();
+          }
+        }
+        if self.conns.is_empty() && self.listeners.is_empty() {
+          return true;
+        }
+        // Listeners close on the next poll; make sure they do before we stop.
+        false
+      }
+      None => false,
+    }
+  }
+
+  fn apply(&mut self, cmd: Command, mgr: *mut sys::mg_mgr) {
+    match cmd {
+      Command::Write { conn, data, flags } => self.write(conn, &data, flags),
+      Command::Abort { conn } => {
+        if let Some(c) = self.conns.get(&conn) {
+          c.conn.close_now();
+        }
+      }
+      Command::Listen { url, config, sink, reply } => {
+        let _ = reply.send(self.listen(mgr, &url, *config, sink));
+      }
+      Command::CloseListener { listener, reply } => {
+        self.close_listener(listener);
+        let _ = reply.send(());
+      }
+      Command::Shutdown { grace_ms } => {
+        let ids: Vec<u64> = self.listeners.keys().copied().collect();
+        for id in ids {
+          self.close_listener(id);
+        }
+        let deadline = self.now + Duration::from_millis(grace_ms);
+        self.shutdown_at = Some(self.shutdown_at.map_or(deadline, |d| d.min(deadline)));
+        for c in self.conns.values_mut() {
+          c.keep_alive = false;
+          if c.busy.is_none() {
+            c.conn.close_after_flush();
+          }
+        }
+      }
+    }
+  }
+
+  fn listen(&mut self, mgr: *mut sys::mg_mgr, url: &str, config: ListenerConfig, sink: Arc<RequestSink>) -> Result<Bound, ListenError> {
+    if self.shutdown_at.is_some() {
+      return Err(ListenError { message: "manager is closing".into() });
+    }
+    let curl = CString::new(url).map_err(|_| ListenError { message: "URL contains a NUL byte".into() })?;
+    // The listener id is not known before mg_listen returns, so the handler
+    // data is patched right after; no event can fire in between.
+    let mut err: c_int = 0;
+    // SAFETY: `mgr` is this thread's live manager; `curl` outlives the call.
+    let ptr = unsafe { sys::mgn_listen(mgr, curl.as_ptr(), on_event, std::ptr::null_mut(), &mut err) };
+    if ptr.is_null() {
+      let message = match err {
+        98 => format!("listen EADDRINUSE: address already in use {url}"),
+        13 => format!("listen EACCES: permission denied {url}"),
+        99 => format!("listen EADDRNOTAVAIL: address not available {url}"),
+        _ => format!("cannot listen on {url} (errno {err})"),
+      };
+      return Err(ListenError { message });
+    }
+    // SAFETY: `ptr` is the new, live listener connection of this thread.
+    let conn = unsafe { Conn::new(ptr) };
+    let id = conn.id();
+    // SAFETY: as above; fn_data carries the listener id as an integer.
+    unsafe { sys::mgn_conn_set_data(ptr, id as usize as *mut c_void) };
+    let (host, port) = conn.addr(false);
+    let listener = Listener {
+      conn,
+      config,
+      sinks: RefCell::new(vec![sink]),
+      closed: std::cell::Cell::new(false),
+    };
+    self.listeners.insert(id, Rc::new(listener));
+    Ok(Bound { id, host, port })
+  }
+
+  /// Stops accepting on a listener; its idle connections close, busy ones
+  /// close once their response is done.
+  fn close_listener(&mut self, id: u64) {
+    let Some(listener) = self.listeners.get(&id) else { return };
+    if listener.closed.replace(true) {
+      return;
+    }
+    listener.conn.close_now();
+    for c in self.conns.values_mut() {
+      if Rc::ptr_eq(&c.listener, listener) {
+        c.keep_alive = false;
+        if c.busy.is_none() {
+          c.conn.close_after_flush();
+        }
+      }
+    }
+  }
+
+  fn write(&mut self, id: u64, data: &[u8], flags: u32) {
+    let Some(c) = self.conns.get_mut(&id) else { return };
+    if c.busy.is_none() {
+      // A response for a request that already ended (or a closed connection).
+      return;
+    }
+    let conn = c.conn;
+    if flags & write_flags::CHUNKED != 0 {
+      if !data.is_empty() {
+        conn.send(chunk_prefix(data.len()).as_bytes());
+        conn.send(data);
+        conn.send(b"\r\n");
+      }
+      if flags & write_flags::END != 0 {
+        conn.send(LAST_CHUNK);
+      }
+    } else {
+      conn.send(data);
+    }
+    if flags & write_flags::WANT_DRAIN != 0 && !c.want_drain {
+      c.want_drain = true;
+      self.drain_watch.push(id);
+    }
+    if flags & write_flags::END == 0 {
+      return;
+    }
+    if let Some(sink) = c.busy.take() {
+      sink.request_done();
+    }
+    c.want_drain = false;
+    c.idle_since = self.now;
+    if flags & write_flags::CLOSE != 0 || !c.keep_alive || c.listener.closed.get() {
+      conn.close_after_flush();
+      return;
+    }
+    if c.paused {
+      conn.set_paused(false);
+      c.paused = false;
+    }
+    // The next pipelined request may already be buffered.
+    self.process(id);
+  }
+
+  /// Tells JS about connections whose send buffer drained.
+  fn check_drains(&mut self) {
+    if self.drain_watch.is_empty() {
+      return;
+    }
+    let conns = &mut self.conns;
+    let to_ring = &mut self.to_ring;
+    self.drain_watch.retain(|id| {
+      let Some(c) = conns.get_mut(id) else { return false };
+      if !c.want_drain {
+        return false;
+      }
+      if c.conn.send_len() > LOW_WATER {
+        return true;
+      }
+      c.want_drain = false;
+      if let Some(sink) = &c.busy {
+        sink.push(SinkEvent::Drain { conn_id: *id });
+        to_ring.push(sink.clone());
+      }
+      false
+    });
+  }
+
+  /// Timeouts: slow request heads and bodies, idle keep-alive, stalled readers.
+  fn sweep(&mut self) {
+    let now = self.now;
+    for c in self.conns.values_mut() {
+      let conn = c.conn;
+      if conn.is_closing() {
+        continue;
+      }
+      let cfg = &c.listener.config;
+      let send_len = conn.send_len();
+      if send_len > 0 {
+        if send_len < c.last_send_len || c.last_send_len == 0 {
+          c.last_progress = now;
+        }
+        c.last_send_len = send_len;
+        if cfg.stream_timeout_ms > 0 && now.duration_since(c.last_progress) > Duration::from_millis(cfg.stream_timeout_ms) {
+          // The client stopped reading: abort rather than buffer forever.
+          conn.close_now();
+        }
+        continue;
+      }
+      c.last_send_len = 0;
+      if c.busy.is_some() {
+        continue;
+      }
+      if let Some(started) = c.request_started {
+        let limit = if c.parser.at_request_start() { cfg.headers_timeout_ms } else { cfg.request_timeout_ms };
+        if limit > 0 && now.duration_since(started) > Duration::from_millis(limit) {
+          conn.consume(usize::MAX);
+          conn.send(&error_response(408));
+          conn.close_after_flush();
+        }
+      } else if cfg.keep_alive_timeout_ms > 0
+        && now.duration_since(c.idle_since) > Duration::from_millis(cfg.keep_alive_timeout_ms)
+      {
+        conn.close_now();
+      }
+    }
+  }
+}
+
+impl Drop for Engine {
+  fn drop(&mut self) {
+    // Anything still with JS learns its connection is gone.
+    for (id, c) in self.conns.drain() {
+      if let Some(sink) = c.busy {
+        sink.request_done();
+        sink.push(SinkEvent::Closed { conn_id: id });
+        sink.ring();
+      }
+    }
+    self.listeners.clear();
+  }
+}

@@ -1,0 +1,210 @@
+//! `Manager`: the JavaScript handle on one Mongoose thread.
+
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use napi::bindgen_prelude::{AsyncTask, Buffer, Function};
+use napi::{Env, Error, Result, Status, Task};
+use napi_derive::napi;
+
+use crate::command::{Command, ListenerConfig};
+use crate::doorbell::LoopHandle;
+use crate::engine;
+use crate::events::EventSink;
+use crate::parser::Limits;
+use crate::sink::RequestSink;
+
+/// How long `listen` waits for the Mongoose thread to answer.
+const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Listener settings as passed from JavaScript (times in milliseconds).
+#[napi(object)]
+pub struct NativeListenOptions {
+  pub max_body_size: Option<f64>,
+  pub max_header_size: Option<u32>,
+  pub max_headers: Option<u32>,
+  pub headers_timeout: Option<u32>,
+  pub request_timeout: Option<u32>,
+  pub keep_alive_timeout: Option<u32>,
+  pub stream_timeout: Option<u32>,
+  /// PEM certificate chain; with `tlsKey`, makes this an HTTPS listener.
+  pub tls_cert: Option<Buffer>,
+  pub tls_key: Option<Buffer>,
+}
+
+impl NativeListenOptions {
+  fn into_config(self) -> ListenerConfig {
+    let tls = match (self.tls_cert, self.tls_key) {
+      (Some(cert), Some(key)) => Some((cert.to_vec(), key.to_vec())),
+      _ => None,
+    };
+    ListenerConfig {
+      limits: Limits {
+        max_body: self.max_body_size.map(|n| n.max(0.0) as usize).unwrap_or(16 << 20),
+        max_head: self.max_header_size.unwrap_or(16 * 1024) as usize,
+        max_headers: self.max_headers.unwrap_or(100).max(1) as usize,
+      },
+      tls,
+      headers_timeout_ms: self.headers_timeout.unwrap_or(60_000) as u64,
+      request_timeout_ms: self.request_timeout.unwrap_or(300_000) as u64,
+      keep_alive_timeout_ms: self.keep_alive_timeout.unwrap_or(5_000) as u64,
+      stream_timeout_ms: self.stream_timeout.unwrap_or(5_000) as u64,
+    }
+  }
+}
+
+type Thread = Arc<Mutex<Option<JoinHandle<()>>>>;
+
+/// Stops the loop (closing every connection after `grace_ms`) and waits for it.
+fn stop(handle: &LoopHandle, thread: &Thread, grace_ms: u64) {
+  let joiner = thread.lock().ok().and_then(|mut t| t.take());
+  if let Some(joiner) = joiner {
+    handle.send(Command::Shutdown { grace_ms });
+    let _ = joiner.join();
+  }
+}
+
+/// Owns a Mongoose event manager running on a dedicated native thread.
+///
+/// This is the raw binding; most code wants the `Manager` class of `mgnode`,
+/// which wraps it with request and reply objects.
+///
+/// ```js
+/// const binding = require('mgnode/binding')
+/// const mgr = new binding.Manager()
+/// const sink = mgr.listen('http://127.0.0.1:0', {}, () => {
+///   for (const ev of sink.takeEvents()) {
+///     if (ev.kind === 0) mgr.respond(ev.connId, 'HTTP/1.1 204 No Content' + CRLF + CRLF, null, 1)
+///   }
+/// })
+/// ```
+#[napi]
+pub struct Manager {
+  handle: Arc<LoopHandle>,
+  thread: Thread,
+}
+
+#[napi]
+impl Manager {
+  /// Starts the Mongoose thread.
+  #[napi(constructor)]
+  pub fn new(env: Env) -> Result<Self> {
+    let (handle, rx) = LoopHandle::new();
+    let handle = Arc::new(handle);
+    let (ready_tx, ready_rx) = crossbeam_channel::bounded(1);
+    let loop_handle = handle.clone();
+    let joiner = std::thread::Builder::new()
+      .name("mgnode-loop".into())
+      .spawn(move || engine::run(loop_handle, rx, ready_tx))
+      .map_err(|e| Error::new(Status::GenericFailure, format!("cannot start the Mongoose thread: {e}")))?;
+    if ready_rx.recv() != Ok(true) {
+      let _ = joiner.join();
+      return Err(Error::new(Status::GenericFailure, "cannot initialise the Mongoose manager"));
+    }
+    let thread: Thread = Arc::new(Mutex::new(Some(joiner)));
+    // When this JS environment goes away (process exit, worker termination),
+    // stop the thread before anything it could call into is gone.
+    let (hook_handle, hook_thread) = (handle.clone(), thread.clone());
+    env.add_env_cleanup_hook((), move |_| stop(&hook_handle, &hook_thread, 0))?;
+    Ok(Manager { handle, thread })
+  }
+
+  /// Starts listening on `url` (`http://host:port` or `https://host:port`;
+  /// IPv6 hosts in brackets). `onEvents` is called with no arguments whenever
+  /// the returned sink has events to take.
+  #[napi]
+  pub fn listen(&self, url: String, options: NativeListenOptions, on_events: Function<(), ()>) -> Result<EventSink> {
+    let doorbell = on_events.build_threadsafe_function::<()>().callee_handled::<false>().build()?;
+    let sink = Arc::new(RequestSink::new(doorbell));
+    let (reply, answer) = crossbeam_channel::bounded(1);
+    let cmd = Command::Listen { url, config: Box::new(options.into_config()), sink: sink.clone(), reply };
+    if !self.handle.send(cmd) {
+      return Err(Error::new(Status::GenericFailure, "manager is closed"));
+    }
+    match answer.recv_timeout(CONTROL_TIMEOUT) {
+      Ok(Ok(bound)) => Ok(EventSink { sink, listener_id: bound.id, host: bound.host, port: bound.port }),
+      Ok(Err(e)) => {
+        sink.release();
+        Err(Error::new(Status::GenericFailure, e.message))
+      }
+      Err(_) => {
+        sink.release();
+        Err(Error::new(Status::GenericFailure, "manager is closed"))
+      }
+    }
+  }
+
+  /// Stops accepting on one listener. Idle connections close now, busy ones
+  /// after their response.
+  #[napi]
+  pub fn close_listener(&self, listener_id: i64) {
+    let (reply, answer) = crossbeam_channel::bounded(1);
+    if self.handle.send(Command::CloseListener { listener: listener_id as u64, reply }) {
+      let _ = answer.recv_timeout(CONTROL_TIMEOUT);
+    }
+  }
+
+  /// Queues response bytes for a connection. `flags`: 1 end, 2 close after,
+  /// 4 report drain, 8 frame as a chunk.
+  #[napi]
+  pub fn write(&self, conn_id: i64, data: &[u8], flags: u32) {
+    self.handle.send(Command::Write { conn: conn_id as u64, data: data.to_vec(), flags });
+  }
+
+  /// A whole response in one crossing: `head` (UTF-8) then `body`, with `flags` as for `write`.
+  #[napi]
+  pub fn respond(&self, conn_id: i64, head: String, body: Option<&[u8]>, flags: u32) {
+    let mut data = head.into_bytes();
+    if let Some(body) = body {
+      data.extend_from_slice(body);
+    }
+    self.handle.send(Command::Write { conn: conn_id as u64, data, flags });
+  }
+
+  /// Like `write`, for a string (sent as UTF-8).
+  #[napi]
+  pub fn write_string(&self, conn_id: i64, data: String, flags: u32) {
+    self.handle.send(Command::Write { conn: conn_id as u64, data: data.into_bytes(), flags });
+  }
+
+  /// Drops a connection at once.
+  #[napi]
+  pub fn abort(&self, conn_id: i64) {
+    self.handle.send(Command::Abort { conn: conn_id as u64 });
+  }
+
+  /// Stops accepting, gives in-flight responses `graceMs` to finish, closes
+  /// every connection and stops the thread. Resolves when it has stopped.
+  #[napi]
+  pub fn shutdown(&self, grace_ms: u32) -> AsyncTask<Join> {
+    AsyncTask::new(Join { handle: self.handle.clone(), thread: self.thread.clone(), grace_ms: grace_ms as u64 })
+  }
+}
+
+impl Drop for Manager {
+  fn drop(&mut self) {
+    stop(&self.handle, &self.thread, 0);
+  }
+}
+
+/// Waits for the Mongoose thread on libuv's pool, so JS keeps running meanwhile.
+pub struct Join {
+  handle: Arc<LoopHandle>,
+  thread: Thread,
+  grace_ms: u64,
+}
+
+impl Task for Join {
+  type Output = ();
+  type JsValue = ();
+
+  fn compute(&mut self) -> Result<()> {
+    stop(&self.handle, &self.thread, self.grace_ms);
+    Ok(())
+  }
+
+  fn resolve(&mut self, _env: Env, _output: ()) -> Result<()> {
+    Ok(())
+  }
+}

@@ -1,0 +1,104 @@
+//! `RequestSink`: where the Mongoose thread leaves work for one JavaScript thread.
+//!
+//! Events pile up in a queue; the JavaScript thread is rung through a
+//! ThreadsafeFunction at most once until it has taken them, so one call to JS
+//! carries everything that became ready in a poll pass.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::Status;
+
+use crate::parser::ParsedRequest;
+
+/// Static facts about a connection, captured once at accept.
+#[derive(Debug, Clone)]
+pub struct Peer {
+  pub remote_address: String,
+  pub remote_port: u16,
+  pub local_address: String,
+  pub local_port: u16,
+  pub tls: bool,
+}
+
+/// Something JavaScript must hear about.
+pub enum SinkEvent {
+  Request { conn_id: u64, peer: Peer, request: ParsedRequest },
+  /// The connection's send buffer drained after JS asked to be told.
+  Drain { conn_id: u64 },
+  /// The connection closed before its response ended.
+  Closed { conn_id: u64 },
+}
+
+/// The doorbell into JavaScript: a function of no arguments, strong (it keeps
+/// Node alive while a listener is open), errors not routed as arguments.
+pub type Doorbell = ThreadsafeFunction<(), (), (), Status, false>;
+
+pub struct RequestSink {
+  queue: Mutex<Vec<SinkEvent>>,
+  /// True from the moment JS was rung until it starts taking events.
+  rung: AtomicBool,
+  /// Requests handed to this sink whose response has not ended.
+  in_flight: AtomicUsize,
+  doorbell: Mutex<Option<Doorbell>>,
+}
+
+impl RequestSink {
+  pub fn new(doorbell: Doorbell) -> Self {
+    RequestSink {
+      queue: Mutex::new(Vec::new()),
+      rung: AtomicBool::new(false),
+      in_flight: AtomicUsize::new(0),
+      doorbell: Mutex::new(Some(doorbell)),
+    }
+  }
+
+  pub fn in_flight(&self) -> usize {
+    self.in_flight.load(Ordering::Relaxed)
+  }
+
+  pub fn request_done(&self) {
+    let _ = self.in_flight.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+  }
+
+  /// Queues an event (Mongoose thread). Call [`RequestSink::ring`] once per pass.
+  pub fn push(&self, event: SinkEvent) {
+    if matches!(event, SinkEvent::Request { .. }) {
+      self.in_flight.fetch_add(1, Ordering::Relaxed);
+    }
+    if let Ok(mut q) = self.queue.lock() {
+      q.push(event);
+    }
+  }
+
+  /// Rings JavaScript unless it was rung and has not taken the queue yet.
+  pub fn ring(&self) {
+    if self.rung.swap(true, Ordering::AcqRel) {
+      return;
+    }
+    if let Ok(bell) = self.doorbell.lock() {
+      if let Some(bell) = bell.as_ref() {
+        bell.call((), ThreadsafeFunctionCallMode::NonBlocking);
+      }
+    }
+  }
+
+  /// Takes everything queued (JavaScript thread). Clears `rung` first so an
+  /// event pushed meanwhile rings again instead of being stranded.
+  pub fn take(&self) -> Vec<SinkEvent> {
+    self.rung.store(false, Ordering::Release);
+    match self.queue.lock() {
+      Ok(mut q) => std::mem::take(&mut *q),
+      Err(_) => Vec::new(),
+    }
+  }
+
+  /// Releases the ThreadsafeFunction so it no longer keeps Node alive.
+  /// Calls already queued are still delivered.
+  pub fn release(&self) {
+    if let Ok(mut bell) = self.doorbell.lock() {
+      bell.take();
+    }
+  }
+}

@@ -1,0 +1,53 @@
+//! Compiles Mongoose plus mgnode's C shim.
+//!
+//! Mongoose's source is never committed: `scripts/fetch-mongoose.mjs` puts a
+//! pinned, checksum-verified release in `<workspace>/vendor/mongoose`, and
+//! `MONGOOSE_SRC_DIR` may point at a local copy instead.
+
+use std::env;
+use std::path::PathBuf;
+
+fn main() {
+  let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+  let workspace = manifest.join("../..");
+  println!("cargo:rerun-if-env-changed=MONGOOSE_SRC_DIR");
+  println!("cargo:rerun-if-env-changed=MGNODE_MONGOOSE_LOG");
+  let src_dir = env::var_os("MONGOOSE_SRC_DIR")
+    .map(PathBuf::from)
+    .unwrap_or_else(|| workspace.join("vendor/mongoose"));
+  let mongoose_c = src_dir.join("mongoose.c");
+  if !mongoose_c.exists() {
+    panic!(
+      "Mongoose source not found in {}. Run `npm run fetch-mongoose` (or set MONGOOSE_SRC_DIR).",
+      src_dir.display()
+    );
+  }
+  println!("cargo:rerun-if-changed={}", mongoose_c.display());
+  println!("cargo:rerun-if-changed={}", src_dir.join("mongoose.h").display());
+  println!("cargo:rerun-if-changed=shim/shim.c");
+  println!("cargo:rerun-if-changed=shim/shim.h");
+
+  // Mongoose logs at DEBUG by default; compile logging out unless asked for.
+  let log = env::var("MGNODE_MONGOOSE_LOG").map(|v| v == "1").unwrap_or(false);
+
+  cc::Build::new()
+    .file(&mongoose_c)
+    .file(manifest.join("shim/shim.c"))
+    .include(&src_dir)
+    .include(manifest.join("shim"))
+    .opt_level(2)
+    .warnings(false)
+    .define("MG_TLS", "MG_TLS_BUILTIN")
+    .define("MG_ENABLE_IPV6", "1")
+    .define("MG_IPV6_V6ONLY", "1")
+    // poll(2) instead of epoll: epoll busy-loops while a connection is paused
+    // (is_full), and poll has no FD_SETSIZE limit unlike select.
+    .define("MG_ENABLE_EPOLL", "0")
+    .define("MG_ENABLE_POLL", "1")
+    .define("MG_MAX_HTTP_HEADERS", "100")
+    // Read in large slices; mgnode consumes c->recv after every read.
+    .define("MG_IO_SIZE", "32768")
+    .define("MG_SOCK_LISTEN_BACKLOG_SIZE", "511")
+    .define("MG_ENABLE_LOG", if log { "1" } else { "0" })
+    .compile("mongoose");
+}

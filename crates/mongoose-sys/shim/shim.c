@@ -1,0 +1,98 @@
+#include "shim.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "mongoose.h"
+
+int mgn_ev_error(void) { return MG_EV_ERROR; }
+int mgn_ev_accept(void) { return MG_EV_ACCEPT; }
+int mgn_ev_read(void) { return MG_EV_READ; }
+int mgn_ev_write(void) { return MG_EV_WRITE; }
+int mgn_ev_close(void) { return MG_EV_CLOSE; }
+
+struct mg_mgr *mgn_mgr_new(int log_level) {
+  struct mg_mgr *mgr = (struct mg_mgr *) calloc(1, sizeof(*mgr));
+  if (mgr == NULL) return NULL;
+  mg_log_set(log_level);
+  mg_mgr_init(mgr);
+  if (!mg_wakeup_init(mgr)) {
+    mg_mgr_free(mgr);
+    free(mgr);
+    return NULL;
+  }
+  return mgr;
+}
+
+void mgn_mgr_free(struct mg_mgr *mgr) {
+  if (mgr == NULL) return;
+  mg_mgr_free(mgr);
+  free(mgr);
+}
+
+void mgn_poll(struct mg_mgr *mgr, int timeout_ms) { mg_mgr_poll(mgr, timeout_ms); }
+
+bool mgn_wakeup(struct mg_mgr *mgr) {
+  /* mgnode drains its queues after every poll, so the datagram is only a
+   * doorbell: no connection needs to receive MG_EV_WAKEUP. The all-ones id
+   * matches no connection, which Mongoose ignores after poll has woken up. */
+  return mg_wakeup(mgr, (unsigned long) -1, "", 0);
+}
+
+struct mg_connection *mgn_listen(struct mg_mgr *mgr, const char *url,
+                                 mgn_handler_t fn, void *fn_data, int *err) {
+  struct mg_connection *c;
+  errno = 0;
+  c = mg_listen(mgr, url, fn, fn_data);
+  if (c == NULL && err != NULL) *err = errno != 0 ? errno : -1;
+  return c;
+}
+
+uint64_t mgn_conn_id(const struct mg_connection *c) { return (uint64_t) c->id; }
+void *mgn_conn_data(const struct mg_connection *c) { return c->fn_data; }
+void mgn_conn_set_data(struct mg_connection *c, void *data) { c->fn_data = data; }
+
+uint16_t mgn_conn_addr(const struct mg_connection *c, bool remote,
+                       uint8_t ip[16], bool *is_ip6) {
+  const struct mg_addr *a = remote ? &c->rem : &c->loc;
+  memcpy(ip, a->addr.ip, 16);
+  *is_ip6 = a->is_ip6;
+  return mg_ntohs(a->port);
+}
+
+bool mgn_conn_is_tls(const struct mg_connection *c) { return c->is_tls; }
+
+int mgn_conn_tls_init(struct mg_connection *c, const char *cert, size_t cert_len,
+                      const char *key, size_t key_len) {
+  struct mg_tls_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  opts.cert = mg_str_n(cert, cert_len);
+  opts.key = mg_str_n(key, key_len);
+  mg_tls_init(c, &opts);
+  return c->is_closing ? -1 : 0;
+}
+
+const uint8_t *mgn_recv_buf(const struct mg_connection *c, size_t *len) {
+  *len = c->recv.len;
+  return c->recv.buf;
+}
+
+void mgn_recv_consume(struct mg_connection *c, size_t n) {
+  if (n >= c->recv.len) {
+    c->recv.len = 0;
+  } else {
+    mg_iobuf_del(&c->recv, 0, n);
+  }
+}
+
+bool mgn_send(struct mg_connection *c, const void *buf, size_t len) {
+  return mg_send(c, buf, len);
+}
+
+size_t mgn_send_len(const struct mg_connection *c) { return c->send.len; }
+
+void mgn_set_paused(struct mg_connection *c, bool paused) { c->is_full = paused ? 1 : 0; }
+void mgn_close_after_flush(struct mg_connection *c) { c->is_draining = 1; }
+void mgn_close_now(struct mg_connection *c) { c->is_closing = 1; }
+bool mgn_is_closing(const struct mg_connection *c) { return c->is_closing || c->is_draining; }
+void mgn_close_listener(struct mg_connection *c) { c->is_closing = 1; }

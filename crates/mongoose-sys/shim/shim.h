@@ -1,0 +1,66 @@
+/*
+ * mgnode's stable surface over Mongoose. Rust never mirrors Mongoose's structs;
+ * it calls these functions instead, so a Mongoose upgrade only touches shim.c.
+ *
+ * Every function here except mgn_wakeup must be called on the thread that
+ * runs mgn_poll for the manager concerned.
+ */
+#ifndef MGNODE_SHIM_H
+#define MGNODE_SHIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mg_mgr;
+struct mg_connection;
+typedef void (*mgn_handler_t)(struct mg_connection *c, int ev, void *ev_data);
+
+/* Event numbers forwarded to the Rust handler (values of Mongoose's enum). */
+int mgn_ev_error(void);
+int mgn_ev_accept(void);
+int mgn_ev_read(void);
+int mgn_ev_write(void);
+int mgn_ev_close(void);
+
+/* Manager lifetime. Returns NULL when the wakeup pipe cannot be created. */
+struct mg_mgr *mgn_mgr_new(int log_level);
+void mgn_mgr_free(struct mg_mgr *mgr);
+void mgn_poll(struct mg_mgr *mgr, int timeout_ms);
+/* Rings the manager's doorbell so mgn_poll returns. Safe from any thread while
+ * the manager is alive. The datagram may be lost; callers must poll anyway. */
+bool mgn_wakeup(struct mg_mgr *mgr);
+
+/* Starts listening. Returns NULL and sets *err (an errno value, or -1) on failure. */
+struct mg_connection *mgn_listen(struct mg_mgr *mgr, const char *url,
+                                 mgn_handler_t fn, void *fn_data, int *err);
+
+/* Connection accessors. */
+uint64_t mgn_conn_id(const struct mg_connection *c);
+void *mgn_conn_data(const struct mg_connection *c);
+void mgn_conn_set_data(struct mg_connection *c, void *data);
+/* Fills a 16-byte ip buffer; returns the port in host order. */
+uint16_t mgn_conn_addr(const struct mg_connection *c, bool remote,
+                       uint8_t ip[16], bool *is_ip6);
+bool mgn_conn_is_tls(const struct mg_connection *c);
+int mgn_conn_tls_init(struct mg_connection *c, const char *cert, size_t cert_len,
+                      const char *key, size_t key_len);
+
+/* Receive buffer: bytes read and not yet consumed. */
+const uint8_t *mgn_recv_buf(const struct mg_connection *c, size_t *len);
+void mgn_recv_consume(struct mg_connection *c, size_t n);
+
+/* Send buffer. */
+bool mgn_send(struct mg_connection *c, const void *buf, size_t len);
+size_t mgn_send_len(const struct mg_connection *c);
+
+/* Flow and lifetime flags. */
+void mgn_set_paused(struct mg_connection *c, bool paused); /* stop/resume reads */
+void mgn_close_after_flush(struct mg_connection *c);
+void mgn_close_now(struct mg_connection *c);
+bool mgn_is_closing(const struct mg_connection *c);
+
+/* Closes a listener (is_closing); safe to call for any connection. */
+void mgn_close_listener(struct mg_connection *c);
+
+#endif

@@ -1,0 +1,67 @@
+//! Raw bindings to mgnode's C shim over Mongoose (`shim/shim.h`).
+//!
+//! The types are opaque: Rust never reads Mongoose's structs directly. All
+//! functions except [`mgn_wakeup`] must run on the thread that polls the manager.
+
+#![allow(non_camel_case_types)]
+
+use std::os::raw::{c_char, c_int, c_void};
+
+/// Opaque `struct mg_mgr`.
+#[repr(C)]
+pub struct mg_mgr {
+  _private: [u8; 0],
+}
+
+/// Opaque `struct mg_connection`.
+#[repr(C)]
+pub struct mg_connection {
+  _private: [u8; 0],
+}
+
+pub type mgn_handler_t = unsafe extern "C" fn(c: *mut mg_connection, ev: c_int, ev_data: *mut c_void);
+
+extern "C" {
+  pub fn mgn_ev_error() -> c_int;
+  pub fn mgn_ev_accept() -> c_int;
+  pub fn mgn_ev_read() -> c_int;
+  pub fn mgn_ev_write() -> c_int;
+  pub fn mgn_ev_close() -> c_int;
+
+  pub fn mgn_mgr_new(log_level: c_int) -> *mut mg_mgr;
+  pub fn mgn_mgr_free(mgr: *mut mg_mgr);
+  pub fn mgn_poll(mgr: *mut mg_mgr, timeout_ms: c_int);
+  pub fn mgn_wakeup(mgr: *mut mg_mgr) -> bool;
+
+  pub fn mgn_listen(
+    mgr: *mut mg_mgr,
+    url: *const c_char,
+    fn_: mgn_handler_t,
+    fn_data: *mut c_void,
+    err: *mut c_int,
+  ) -> *mut mg_connection;
+
+  pub fn mgn_conn_id(c: *const mg_connection) -> u64;
+  pub fn mgn_conn_data(c: *const mg_connection) -> *mut c_void;
+  pub fn mgn_conn_set_data(c: *mut mg_connection, data: *mut c_void);
+  pub fn mgn_conn_addr(c: *const mg_connection, remote: bool, ip: *mut u8, is_ip6: *mut bool) -> u16;
+  pub fn mgn_conn_is_tls(c: *const mg_connection) -> bool;
+  pub fn mgn_conn_tls_init(
+    c: *mut mg_connection,
+    cert: *const c_char,
+    cert_len: usize,
+    key: *const c_char,
+    key_len: usize,
+  ) -> c_int;
+
+  pub fn mgn_recv_buf(c: *const mg_connection, len: *mut usize) -> *const u8;
+  pub fn mgn_recv_consume(c: *mut mg_connection, n: usize);
+  pub fn mgn_send(c: *mut mg_connection, buf: *const c_void, len: usize) -> bool;
+  pub fn mgn_send_len(c: *const mg_connection) -> usize;
+
+  pub fn mgn_set_paused(c: *mut mg_connection, paused: bool);
+  pub fn mgn_close_after_flush(c: *mut mg_connection);
+  pub fn mgn_close_now(c: *mut mg_connection);
+  pub fn mgn_is_closing(c: *const mg_connection) -> bool;
+  pub fn mgn_close_listener(c: *mut mg_connection);
+}

@@ -1,0 +1,27 @@
+/**
+ * The compiled addon, loaded through napi-rs's generated loader (`binding.js`),
+ * which picks `mgnode.<platform>.node` next to it or the per-platform package.
+ */
+import type * as Binding from '../binding'
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const binding: typeof Binding = require('../binding.js')
+
+export type NativeManager = Binding.Manager
+export type NativeEventSink = Binding.EventSink
+export type NativeEvent = Binding.EngineEvent
+
+/** Flags of `NativeManager.write` (mirrors `command::write_flags` in Rust). */
+export const enum WriteFlag {
+  End = 1,
+  Close = 2,
+  WantDrain = 4,
+  Chunked = 8,
+}
+
+/** Event kinds of `NativeEvent.kind` (mirrors `events.rs`). */
+export const enum EventKind {
+  Request = 0,
+  Drain = 1,
+  Closed = 2,
+}

@@ -1,0 +1,241 @@
+/**
+ * `Reply`: the responder handed to a low-level handler with each request.
+ *
+ * It writes straight to the engine: `send()` is one crossing for a whole
+ * response; `writeHead`/`write`/`end` stream one (chunked unless a
+ * Content-Length was given). `writeRaw` is for adapters that frame HTTP
+ * themselves, such as node:http's `ServerResponse`.
+ */
+import { dateHeader, serialiseHeaders, statusLine } from './headers'
+import { MgnodeError } from './errors'
+import type { NativeManager } from './native'
+import { WriteFlag } from './native'
+import type { OutgoingHeaders } from './types'
+
+/** Bytes written since the last drain after which `write()` asks the caller to wait. */
+export const HIGH_WATER_MARK = 256 * 1024
+
+/** What a reply needs from its manager. */
+export interface ReplyHost {
+  readonly native: NativeManager
+  readonly replies: Map<number, Reply>
+}
+
+const enum State {
+  Fresh,
+  Streaming,
+  Finished,
+}
+
+function byteLength(chunk: string | Uint8Array): number {
+  return typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength
+}
+
+export class Reply {
+  /** Mongoose connection id of the request. */
+  readonly connId: number
+  /** Called once the engine's buffer drained after a write returned false. */
+  ondrain: (() => void) | null = null
+  /** Called once if the exchange is cut short: the client went away, `abort()`, or shutdown. */
+  onclose: ((aborted: boolean) => void) | null = null
+
+  #host: ReplyHost
+  #isHead: boolean
+  #keepAlive: boolean
+  #http10: boolean
+  #state = State.Fresh
+  #aborted = false
+  #chunked = false
+  #pending = 0
+  #drainWaiters: Array<() => void> | null = null
+
+  constructor(host: ReplyHost, connId: number, isHead: boolean, keepAlive: boolean, http10: boolean) {
+    this.#host = host
+    this.connId = connId
+    this.#isHead = isHead
+    this.#keepAlive = keepAlive
+    this.#http10 = http10
+  }
+
+  /** True once the response ended, was aborted, or the client went away. */
+  get finished(): boolean {
+    return this.#state === State.Finished
+  }
+
+  /** True if the client went away (or `abort()` ran) before the response ended. */
+  get aborted(): boolean {
+    return this.#aborted
+  }
+
+  /** True once a status line has been written. */
+  get headersSent(): boolean {
+    return this.#state !== State.Fresh
+  }
+
+  /**
+   * Sends a whole response with a Content-Length, in one crossing to the engine.
+   *
+   * ```js
+   * reply.send(200, { 'content-type': 'application/json' }, JSON.stringify(data))
+   * ```
+   */
+  send(status: number, headers?: OutgoingHeaders, body?: string | Uint8Array): void {
+    if (this.#ended('send')) return
+    const user = serialiseHeaders(headers, true)
+    let flags = WriteFlag.End
+    let head = statusLine(status) + dateHeader() + user.text
+    if (!this.#keepAlive) {
+      head += 'Connection: close\r\n'
+      flags |= WriteFlag.Close
+    } else if (this.#http10) {
+      head += 'Connection: keep-alive\r\n'
+    }
+    const bodyless = status === 204 || status === 304 || (status >= 100 && status < 200)
+    if (!bodyless) head += 'Content-Length: ' + (body === undefined ? 0 : byteLength(body)) + '\r\n'
+    head += '\r\n'
+    this.#finish()
+    const native = this.#host.native
+    if (body === undefined || this.#isHead || bodyless) {
+      native.respond(this.connId, head, null, flags)
+    } else if (typeof body === 'string') {
+      native.respond(this.connId, head + body, null, flags)
+    } else {
+      native.respond(this.connId, head, body, flags)
+    }
+  }
+
+  /** Starts a streamed response. Without a Content-Length header the body is chunked. */
+  writeHead(status: number, headers?: OutgoingHeaders): void {
+    if (this.#ended('writeHead')) return
+    if (this.#state !== State.Fresh) {
+      throw new MgnodeError('ERR_HTTP_HEADERS_SENT', 'Cannot write headers after they are sent')
+    }
+    const user = serialiseHeaders(headers, false)
+    let head = statusLine(status) + dateHeader() + user.text
+    let flags = 0
+    const bodyless = this.#isHead || status === 204 || status === 304
+    if (user.contentLength < 0 && !bodyless) {
+      if (this.#keepAlive && !this.#http10) {
+        head += 'Transfer-Encoding: chunked\r\n'
+        this.#chunked = true
+      } else {
+        // HTTP/1.0 or closing: the end of the body is the end of the connection.
+        head += 'Connection: close\r\n'
+        this.#keepAlive = false
+      }
+    } else if (!this.#keepAlive) {
+      head += 'Connection: close\r\n'
+    } else if (this.#http10) {
+      head += 'Connection: keep-alive\r\n'
+    }
+    if (!this.#keepAlive) flags |= WriteFlag.Close
+    this.#state = State.Streaming
+    this.#host.native.writeString(this.connId, head + '\r\n', flags)
+  }
+
+  /**
+   * Writes part of a streamed body. Returns false when the caller should wait
+   * for `drain()` (or `ondrain`) before writing more.
+   */
+  write(chunk: string | Uint8Array): boolean {
+    if (this.#ended('write')) return false
+    if (this.#state === State.Fresh) this.writeHead(200)
+    if (this.#isHead) return true
+    return this.#push(chunk, this.#chunked ? WriteFlag.Chunked : 0)
+  }
+
+  /** Ends a streamed response, optionally with a last chunk. */
+  end(chunk?: string | Uint8Array): void {
+    if (this.#ended('end')) return
+    if (this.#state === State.Fresh) {
+      this.send(200, undefined, chunk)
+      return
+    }
+    let flags = WriteFlag.End | (this.#chunked ? WriteFlag.Chunked : 0)
+    if (!this.#keepAlive) flags |= WriteFlag.Close
+    this.#finish()
+    const data = chunk === undefined || this.#isHead ? '' : chunk
+    if (typeof data === 'string') this.#host.native.writeString(this.connId, data, flags)
+    else this.#host.native.write(this.connId, data, flags)
+  }
+
+  /**
+   * Sends bytes exactly as given; the caller frames the HTTP. `end` finishes the
+   * response; `keepAlive: false` closes the connection once it is flushed.
+   */
+  writeRaw(data: string | Uint8Array, end: boolean, keepAlive = true): boolean {
+    if (this.#ended('writeRaw')) return false
+    let flags = 0
+    if (end) flags |= WriteFlag.End
+    if (!keepAlive || (end && !this.#keepAlive)) flags |= WriteFlag.Close
+    if (end) {
+      this.#finish()
+      if (typeof data === 'string') this.#host.native.writeString(this.connId, data, flags)
+      else this.#host.native.write(this.connId, data, flags)
+      return true
+    }
+    this.#state = State.Streaming
+    return this.#push(data, flags)
+  }
+
+  /** Drops the connection without completing the response. */
+  abort(): void {
+    if (this.#state === State.Finished) return
+    this.#host.native.abort(this.connId)
+    this.#closed()
+  }
+
+  /** Resolves when the engine's send buffer has drained (at once if nothing waits). */
+  drain(): Promise<void> {
+    if (this.#drainWaiters === null) return Promise.resolve()
+    return new Promise((resolve) => this.#drainWaiters?.push(resolve))
+  }
+
+  /** @internal The engine reported the send buffer drained. */
+  _drained(): void {
+    this.#pending = 0
+    const waiters = this.#drainWaiters
+    this.#drainWaiters = null
+    if (waiters !== null) for (const w of waiters) w()
+    this.ondrain?.()
+  }
+
+  /** @internal The connection closed before the response ended. */
+  _clientGone(): void {
+    if (this.#state !== State.Finished) this.#closed()
+  }
+
+  #push(chunk: string | Uint8Array, flags: number): boolean {
+    const size = byteLength(chunk)
+    this.#pending += size
+    const wait = this.#pending >= HIGH_WATER_MARK
+    if (wait && this.#drainWaiters === null) {
+      flags |= WriteFlag.WantDrain
+      this.#drainWaiters = []
+    }
+    if (typeof chunk === 'string') this.#host.native.writeString(this.connId, chunk, flags)
+    else this.#host.native.write(this.connId, chunk, flags)
+    return !wait
+  }
+
+  #finish(): void {
+    this.#state = State.Finished
+    this.#host.replies.delete(this.connId)
+  }
+
+  #closed(): void {
+    this.#aborted = true
+    this.#finish()
+    const waiters = this.#drainWaiters
+    this.#drainWaiters = null
+    if (waiters !== null) for (const w of waiters) w()
+    this.onclose?.(true)
+  }
+
+  /** After an abort, writes are ignored; after a normal end they are a bug. */
+  #ended(what: string): boolean {
+    if (this.#state !== State.Finished) return false
+    if (this.#aborted) return true
+    throw new MgnodeError('ERR_STREAM_WRITE_AFTER_END', `${what}() after the response ended`)
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Public types of the low-level engine API (`Manager`, `Reply`, `EngineRequest`).
+ *
+ * These are what the framework adapters build on, and what a user who wants the
+ * fastest path (the counterpart of cymongoose's `conn.reply()`) programs against.
+ */
+
+/** TLS material for an `https://` listener, PEM encoded. */
+export interface TlsOptions {
+  /** Certificate chain, PEM. */
+  cert: string | Buffer
+  /** Private key, PEM. */
+  key: string | Buffer
+}
+
+/** Per-listener limits and timeouts. Every field has a production default. */
+export interface ListenOptions {
+  /** Required for `https://` URLs. */
+  tls?: TlsOptions
+  /** Largest accepted request body in bytes; bigger ones get 413. Default 16 MiB. */
+  maxBodySize?: number
+  /** Largest accepted request head (request line + headers) in bytes; bigger ones get 431. Default 16 KiB. */
+  maxHeaderSize?: number
+  /** Most header lines accepted in one request; more get 431. Default 100. */
+  maxHeaders?: number
+  /** Milliseconds a client has to send a complete request head; then 408 and close. Default 60 000. */
+  headersTimeout?: number
+  /** Milliseconds a client has to send a request body once its head arrived; then 408 and close. Default 300 000. */
+  requestTimeout?: number
+  /** Milliseconds an idle keep-alive connection is kept open. Default 5 000. */
+  keepAliveTimeout?: number
+  /**
+   * Milliseconds a streaming response may wait for a client that stopped reading
+   * before the connection is aborted. 0 disables. Default 5 000.
+   */
+  streamTimeout?: number
+}
+
+/** A request as the engine hands it to JavaScript: plain data, copied out of Mongoose. */
+export interface EngineRequest {
+  /** Mongoose connection id. Never reused within a process. */
+  connId: number
+  method: string
+  /** Request target exactly as sent, e.g. `/a/b?c=1`. */
+  url: string
+  /** `'1.1'` or `'1.0'`. */
+  httpVersion: string
+  /** Header names and values in arrival order, duplicates kept: `[name, value, name, value, ...]`. */
+  rawHeaders: string[]
+  /** The whole request body (chunked bodies are already decoded). Empty when there is none. */
+  body: Buffer
+  remoteAddress: string
+  remotePort: number
+  localAddress: string
+  localPort: number
+  /** True on `https://` listeners. */
+  tls: boolean
+  /** False when the connection closes after this response (`Connection: close`, HTTP/1.0). */
+  keepAlive: boolean
+}
+
+/** Outgoing headers: a record (array values become repeated headers) or a flat `[name, value, ...]` list. */
+export type OutgoingHeaders = Record<string, string | number | readonly string[]> | readonly string[]
+
+/** What `Manager.listen` resolves to. */
+export interface ListenerInfo {
+  /** Listener connection id. */
+  id: number
+  /** The URL as given. */
+  url: string
+  /** `[host, port]`; the real port when 0 was asked for. */
+  localAddr: [string, number]
+}
