@@ -3,9 +3,10 @@
  * a plain request object and a `Reply` per request.
  */
 import { listenError, MgnodeError } from './errors'
-import { binding, EventKind } from './native'
-import type { NativeEvent, NativeEventSink, NativeManager } from './native'
+import { binding, EventKind, EventSize, RequestFlag } from './native'
+import type { NativeEventSink, NativeManager } from './native'
 import { Reply } from './reply'
+import { checkTls } from './tls'
 import type { ReplyHost } from './reply'
 import type { EngineRequest, ListenerInfo, ListenOptions } from './types'
 
@@ -14,12 +15,40 @@ export type Handler = (req: EngineRequest, reply: Reply) => unknown
 
 const EMPTY = Buffer.alloc(0)
 
+/** A request as handed to low-level handlers; built from one slice of the engine's flat event array. */
+class IncomingRequest implements EngineRequest {
+  connId: number
+  method: string
+  url: string
+  httpVersion: string
+  rawHeaders: string[]
+  body: Buffer
+  remoteAddress: string
+  remotePort: number
+  localAddress: string
+  localPort: number
+  tls: boolean
+  keepAlive: boolean
+
+  constructor(ev: unknown[], i: number) {
+    this.connId = ev[i + 1] as number
+    this.method = ev[i + 2] as string
+    this.url = ev[i + 3] as string
+    this.httpVersion = ev[i + 4] === 0 ? '1.0' : '1.1'
+    this.rawHeaders = ev[i + 5] as string[]
+    this.body = (ev[i + 6] as Buffer | null) ?? EMPTY
+    this.remoteAddress = ev[i + 7] as string
+    this.remotePort = ev[i + 8] as number
+    this.localAddress = ev[i + 9] as string
+    this.localPort = ev[i + 10] as number
+    const flags = ev[i + 11] as number
+    this.tls = (flags & RequestFlag.Tls) !== 0
+    this.keepAlive = (flags & RequestFlag.KeepAlive) !== 0
+  }
+}
+
 /** Managers with open listeners stay reachable, as a listening node:http server does. */
 const live = new Set<Manager>()
-
-function toBuffer(value: string | Buffer | undefined): Buffer | undefined {
-  return value === undefined ? undefined : Buffer.isBuffer(value) ? value : Buffer.from(value)
-}
 
 function parseUrl(url: string): { host: string; port: number; tls: boolean } {
   const match = /^(https?):\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(url)
@@ -72,6 +101,7 @@ export class Manager implements ReplyHost {
     if (tls && !options.tls) {
       throw new MgnodeError('ERR_MGNODE_TLS', 'https:// listeners need options.tls with cert and key')
     }
+    const material = tls && options.tls ? checkTls(options.tls) : undefined
     const holder: { sink: NativeEventSink | null } = { sink: null }
     let sink: NativeEventSink
     try {
@@ -85,8 +115,8 @@ export class Manager implements ReplyHost {
           requestTimeout: options.requestTimeout,
           keepAliveTimeout: options.keepAliveTimeout,
           streamTimeout: options.streamTimeout,
-          tlsCert: tls ? toBuffer(options.tls?.cert) : undefined,
-          tlsKey: tls ? toBuffer(options.tls?.key) : undefined,
+          tlsCert: material?.cert,
+          tlsKey: material?.key,
         },
         () => {
           if (holder.sink !== null) this.#dispatch(holder.sink.takeEvents(), handler)
@@ -124,22 +154,23 @@ export class Manager implements ReplyHost {
     return this.#closing
   }
 
-  #dispatch(events: NativeEvent[], handler: Handler): void {
-    for (let i = 0; i < events.length; i++) {
-      const ev = events[i]
-      if (ev.kind === EventKind.Request) {
-        this.#request(ev, handler)
-      } else if (ev.kind === EventKind.Drain) {
-        this.replies.get(ev.connId)?._drained()
-      } else {
-        this.replies.get(ev.connId)?._clientGone()
+  #dispatch(events: unknown[], handler: Handler): void {
+    let i = 0
+    while (i < events.length) {
+      const kind = events[i] as EventKind
+      if (kind === EventKind.Request) {
+        this.#request(new IncomingRequest(events, i), handler)
+        i += EventSize.Request
+        continue
       }
+      const reply = this.replies.get(events[i + 1] as number)
+      if (kind === EventKind.Drain) reply?._drained()
+      else reply?._clientGone()
+      i += EventSize.Other
     }
   }
 
-  #request(ev: NativeEvent, handler: Handler): void {
-    if (ev.body === undefined) ev.body = EMPTY
-    const req = ev as unknown as EngineRequest
+  #request(req: IncomingRequest, handler: Handler): void {
     const reply = new Reply(this, req.connId, req.method === 'HEAD', req.keepAlive, req.httpVersion === '1.0')
     this.replies.set(req.connId, reply)
     try {

@@ -9,7 +9,6 @@ export const binding: typeof Binding = require('../binding.js')
 
 export type NativeManager = Binding.Manager
 export type NativeEventSink = Binding.EventSink
-export type NativeEvent = Binding.EngineEvent
 
 /** Flags of `NativeManager.write` (mirrors `command::write_flags` in Rust). */
 export const enum WriteFlag {
@@ -19,9 +18,21 @@ export const enum WriteFlag {
   Chunked = 8,
 }
 
-/** Event kinds of `NativeEvent.kind` (mirrors `events.rs`). */
+/** Event kinds, the first slot of each event in `takeEvents()` (mirrors `events.rs`). */
 export const enum EventKind {
   Request = 0,
   Drain = 1,
   Closed = 2,
+}
+
+/** Slots an event of each kind takes in the flat array. */
+export const enum EventSize {
+  Request = 12,
+  Other = 2,
+}
+
+/** Bits of a request's flags slot. */
+export const enum RequestFlag {
+  Tls = 1,
+  KeepAlive = 2,
 }

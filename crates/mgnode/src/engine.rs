@@ -66,7 +66,9 @@ struct Connection {
   paused: bool,
   idle_since: Instant,
   request_started: Option<Instant>,
-  last_send_len: usize,
+  /// Bytes ever queued for sending, and how many of them had left at the last sweep.
+  queued_total: u64,
+  flushed_at_sweep: u64,
   last_progress: Instant,
 }
 
@@ -74,6 +76,8 @@ pub struct Engine {
   handle: Arc<LoopHandle>,
   rx: Receiver<Command>,
   listeners: HashMap<u64, Rc<Listener>>,
+  /// Who waits for a listener's socket to be closed, by listener id.
+  listener_close_waiters: HashMap<u64, Vec<crossbeam_channel::Sender<()>>>,
   conns: HashMap<u64, Connection>,
   to_ring: Vec<Arc<RequestSink>>,
   drain_watch: Vec<u64>,
@@ -89,8 +93,10 @@ thread_local! {
 
 /// Body of the Mongoose thread. Returns when a shutdown has completed.
 pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ready: crossbeam_channel::Sender<bool>) {
+  // Mongoose's own log is silent unless asked for (and compiled in, see mongoose-sys).
+  let log_level = std::env::var("MGNODE_MONGOOSE_LOG_LEVEL").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
   // SAFETY: creating a manager has no preconditions; NULL is handled below.
-  let mgr = unsafe { sys::mgn_mgr_new(0) };
+  let mgr = unsafe { sys::mgn_mgr_new(log_level) };
   if mgr.is_null() {
     let _ = ready.send(false);
     return;
@@ -102,6 +108,7 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ready: crossbeam_chan
       handle: handle.clone(),
       rx,
       listeners: HashMap::new(),
+      listener_close_waiters: HashMap::new(),
       conns: HashMap::new(),
       to_ring: Vec::new(),
       drain_watch: Vec::new(),
@@ -190,7 +197,8 @@ impl Engine {
         paused: false,
         idle_since: self.now,
         request_started: None,
-        last_send_len: 0,
+        queued_total: 0,
+        flushed_at_sweep: 0,
         last_progress: self.now,
       },
     );
@@ -203,8 +211,10 @@ impl Engine {
         sink.push(SinkEvent::Closed { conn_id: id });
         self.to_ring.push(sink);
       }
-    } else {
-      self.listeners.remove(&id);
+    } else if self.listeners.remove(&id).is_some() {
+      for waiter in self.listener_close_waiters.remove(&id).unwrap_or_default() {
+        let _ = waiter.send(());
+      }
     }
   }
 
@@ -309,8 +319,13 @@ impl Engine {
         let _ = reply.send(self.listen(mgr, &url, *config, sink));
       }
       Command::CloseListener { listener, reply } => {
-        self.close_listener(listener);
-        let _ = reply.send(());
+        if self.listeners.contains_key(&listener) {
+          // Answered from `on_close`, once the socket is really closed.
+          self.listener_close_waiters.entry(listener).or_default().push(reply);
+          self.close_listener(listener);
+        } else {
+          let _ = reply.send(());
+        }
       }
       Command::Shutdown { grace_ms } => {
         let ids: Vec<u64> = self.listeners.keys().copied().collect();
@@ -389,6 +404,7 @@ impl Engine {
       return;
     }
     let conn = c.conn;
+    let before = conn.send_len();
     if flags & write_flags::CHUNKED != 0 {
       if !data.is_empty() {
         conn.send(chunk_prefix(data.len()).as_bytes());
@@ -401,6 +417,7 @@ impl Engine {
     } else {
       conn.send(data);
     }
+    c.queued_total += conn.send_len().saturating_sub(before) as u64;
     if flags & write_flags::WANT_DRAIN != 0 && !c.want_drain {
       c.want_drain = true;
       self.drain_watch.push(id);
@@ -459,18 +476,18 @@ impl Engine {
       }
       let cfg = &c.listener.config;
       let send_len = conn.send_len();
+      let flushed = c.queued_total.saturating_sub(send_len as u64);
+      if flushed != c.flushed_at_sweep {
+        c.flushed_at_sweep = flushed;
+        c.last_progress = now;
+      }
       if send_len > 0 {
-        if send_len < c.last_send_len || c.last_send_len == 0 {
-          c.last_progress = now;
-        }
-        c.last_send_len = send_len;
         if cfg.stream_timeout_ms > 0 && now.duration_since(c.last_progress) > Duration::from_millis(cfg.stream_timeout_ms) {
           // The client stopped reading: abort rather than buffer forever.
           conn.close_now();
         }
         continue;
       }
-      c.last_send_len = 0;
       if c.busy.is_some() {
         continue;
       }

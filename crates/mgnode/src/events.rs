@@ -3,83 +3,57 @@
 
 use std::sync::Arc;
 
-use napi::bindgen_prelude::Buffer;
+use napi::bindgen_prelude::{Array, Buffer, Null};
+use napi::{Env, Result};
 use napi_derive::napi;
 
 use crate::sink::{RequestSink, SinkEvent};
 
-/// Event kinds in [`EngineEvent::kind`].
+/// Event kinds, the first slot of each event in `takeEvents()`'s flat array.
 pub const KIND_REQUEST: u32 = 0;
 pub const KIND_DRAIN: u32 = 1;
 pub const KIND_CLOSED: u32 = 2;
 
-/// One event from the engine. `kind` 0 is a request (all fields set),
-/// 1 means the connection's send buffer drained, 2 that the connection closed
-/// before its response ended.
-#[napi(object)]
-pub struct EngineEvent {
-  pub kind: u32,
-  pub conn_id: i64,
-  pub method: Option<String>,
-  pub url: Option<String>,
-  pub http_version: Option<String>,
-  /// `[name, value, name, value, ...]` in arrival order.
-  pub raw_headers: Option<Vec<String>>,
-  /// Absent when the request has no body.
-  pub body: Option<Buffer>,
-  pub remote_address: Option<String>,
-  pub remote_port: Option<u32>,
-  pub local_address: Option<String>,
-  pub local_port: Option<u32>,
-  pub tls: Option<bool>,
-  pub keep_alive: Option<bool>,
-}
+/// Bits of a request's `flags` slot.
+pub const FLAG_TLS: u32 = 1;
+pub const FLAG_KEEP_ALIVE: u32 = 2;
 
-impl EngineEvent {
-  fn bare(kind: u32, conn_id: u64) -> Self {
-    EngineEvent {
-      kind,
-      conn_id: conn_id as i64,
-      method: None,
-      url: None,
-      http_version: None,
-      raw_headers: None,
-      body: None,
-      remote_address: None,
-      remote_port: None,
-      local_address: None,
-      local_port: None,
-      tls: None,
-      keep_alive: None,
+/// Appends one event to the flat array, returning the next free index.
+///
+/// A flat array of plain values is much cheaper to build through N-API than
+/// one object per event (each named property costs a key lookup and a shape
+/// transition); JavaScript reads it by position.
+fn append(out: &mut Array, mut i: u32, event: SinkEvent) -> Result<u32> {
+  match event {
+    SinkEvent::Drain { conn_id } | SinkEvent::Closed { conn_id } => {
+      let kind = if matches!(event, SinkEvent::Drain { .. }) { KIND_DRAIN } else { KIND_CLOSED };
+      out.set(i, kind)?;
+      out.set(i + 1, conn_id as i64)?;
+      i += 2;
     }
-  }
-}
-
-impl From<SinkEvent> for EngineEvent {
-  fn from(event: SinkEvent) -> Self {
-    match event {
-      SinkEvent::Drain { conn_id } => EngineEvent::bare(KIND_DRAIN, conn_id),
-      SinkEvent::Closed { conn_id } => EngineEvent::bare(KIND_CLOSED, conn_id),
-      SinkEvent::Request { conn_id, peer, request } => {
-        let head = request.head;
-        EngineEvent {
-          kind: KIND_REQUEST,
-          conn_id: conn_id as i64,
-          method: Some(head.method),
-          url: Some(head.target),
-          http_version: Some(if head.minor == 0 { "1.0".into() } else { "1.1".into() }),
-          raw_headers: Some(head.raw_headers),
-          body: if request.body.is_empty() { None } else { Some(Buffer::from(request.body)) },
-          remote_address: Some(peer.remote_address),
-          remote_port: Some(peer.remote_port as u32),
-          local_address: Some(peer.local_address),
-          local_port: Some(peer.local_port as u32),
-          tls: Some(peer.tls),
-          keep_alive: Some(head.keep_alive),
-        }
+    SinkEvent::Request { conn_id, peer, request } => {
+      let head = request.head;
+      let flags = (if peer.tls { FLAG_TLS } else { 0 }) | (if head.keep_alive { FLAG_KEEP_ALIVE } else { 0 });
+      out.set(i, KIND_REQUEST)?;
+      out.set(i + 1, conn_id as i64)?;
+      out.set(i + 2, head.method)?;
+      out.set(i + 3, head.target)?;
+      out.set(i + 4, head.minor as u32)?;
+      out.set(i + 5, head.raw_headers)?;
+      if request.body.is_empty() {
+        out.set(i + 6, Null)?;
+      } else {
+        out.set(i + 6, Buffer::from(request.body))?;
       }
+      out.set(i + 7, peer.remote_address)?;
+      out.set(i + 8, peer.remote_port as u32)?;
+      out.set(i + 9, peer.local_address)?;
+      out.set(i + 10, peer.local_port as u32)?;
+      out.set(i + 11, flags)?;
+      i += 12;
     }
   }
+  Ok(i)
 }
 
 /// Where one JavaScript thread takes the engine's events for a listener.
@@ -113,9 +87,19 @@ impl EventSink {
     self.port as u32
   }
 
-  /// Takes every event queued since the last call.
-  #[napi]
-  pub fn take_events(&self) -> Vec<EngineEvent> {
-    self.sink.take().into_iter().map(EngineEvent::from).collect()
+  /// Takes every event queued since the last call, as one flat array:
+  /// a request is `[0, connId, method, url, httpMinor, rawHeaders, body|null,
+  /// remoteAddress, remotePort, localAddress, localPort, flags]` (flags: 1 TLS,
+  /// 2 keep-alive); a drain is `[1, connId]`; a close before the response
+  /// ended is `[2, connId]`.
+  #[napi(ts_return_type = "Array<unknown>")]
+  pub fn take_events<'env>(&self, env: &'env Env) -> Result<Array<'env>> {
+    let events = self.sink.take();
+    let mut out = env.create_array(0)?;
+    let mut i = 0;
+    for event in events {
+      i = append(&mut out, i, event)?;
+    }
+    Ok(out)
   }
 }

@@ -74,8 +74,9 @@ fn stop(handle: &LoopHandle, thread: &Thread, grace_ms: u64) {
 /// const binding = require('mgnode/binding')
 /// const mgr = new binding.Manager()
 /// const sink = mgr.listen('http://127.0.0.1:0', {}, () => {
-///   for (const ev of sink.takeEvents()) {
-///     if (ev.kind === 0) mgr.respond(ev.connId, 'HTTP/1.1 204 No Content' + CRLF + CRLF, null, 1)
+///   const ev = sink.takeEvents()
+///   for (let i = 0; i < ev.length; i += ev[i] === 0 ? 12 : 2) {
+///     if (ev[i] === 0) mgr.respond(ev[i + 1], 'HTTP/1.1 204 No Content' + CRLF + CRLF, null, 1)
 ///   }
 /// })
 /// ```

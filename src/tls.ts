@@ -1,0 +1,40 @@
+/**
+ * Checks TLS material before it reaches Mongoose, whose built-in TLS fails
+ * only at handshake time (and silently) on keys it cannot use.
+ */
+import { createPrivateKey, X509Certificate } from 'node:crypto'
+
+import { MgnodeError } from './errors'
+import type { TlsOptions } from './types'
+
+const EC_HINT =
+  'Use an EC P-256 key, e.g. `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout key.pem -out cert.pem -subj /CN=localhost`'
+
+/** Returns the certificate and key as Buffers, or throws `ERR_MGNODE_TLS` explaining what is wrong. */
+export function checkTls(tls: TlsOptions): { cert: Buffer; key: Buffer } {
+  const cert = Buffer.isBuffer(tls.cert) ? tls.cert : Buffer.from(tls.cert)
+  const key = Buffer.isBuffer(tls.key) ? tls.key : Buffer.from(tls.key)
+  let x509: X509Certificate
+  let privateKey: ReturnType<typeof createPrivateKey>
+  try {
+    x509 = new X509Certificate(cert)
+  } catch (err) {
+    throw new MgnodeError('ERR_MGNODE_TLS', `tls.cert is not a PEM certificate: ${(err as Error).message}`)
+  }
+  try {
+    privateKey = createPrivateKey(key)
+  } catch (err) {
+    throw new MgnodeError('ERR_MGNODE_TLS', `tls.key is not a PEM private key: ${(err as Error).message}`)
+  }
+  if (!x509.checkPrivateKey(privateKey)) {
+    throw new MgnodeError('ERR_MGNODE_TLS', 'tls.key does not match tls.cert')
+  }
+  // Mongoose 7.23's built-in TLS signs handshakes with ECDSA P-256 only; its
+  // RSA path fails during the handshake, which clients see as a reset.
+  const curve = privateKey.asymmetricKeyDetails?.namedCurve
+  if (privateKey.asymmetricKeyType !== 'ec' || curve !== 'prime256v1') {
+    const kind = privateKey.asymmetricKeyType === 'ec' ? `EC ${curve}` : String(privateKey.asymmetricKeyType).toUpperCase()
+    throw new MgnodeError('ERR_MGNODE_TLS', `Unsupported ${kind} key: the built-in TLS supports EC P-256 keys only. ${EC_HINT}`)
+  }
+  return { cert, key }
+}
