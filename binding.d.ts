@@ -21,8 +21,14 @@ export declare class EventSink {
   get host(): string
   /** Local port; the real one when port 0 was asked for. */
   get port(): number
-  /** Takes every event queued since the last call. */
-  takeEvents(): Array<EngineEvent>
+  /**
+   * Takes every event queued since the last call, as one flat array:
+   * a request is `[0, connId, method, url, httpMinor, rawHeaders, body|null,
+   * remoteAddress, remotePort, localAddress, localPort, flags]` (flags: 1 TLS,
+   * 2 keep-alive); a drain is `[1, connId]`; a close before the response
+   * ended is `[2, connId]`.
+   */
+  takeEvents(): Array<unknown>
 }
 
 /**
@@ -35,8 +41,9 @@ export declare class EventSink {
  * const binding = require('mgnode/binding')
  * const mgr = new binding.Manager()
  * const sink = mgr.listen('http://127.0.0.1:0', {}, () => {
- *   for (const ev of sink.takeEvents()) {
- *     if (ev.kind === 0) mgr.respond(ev.connId, 'HTTP/1.1 204 No Content' + CRLF + CRLF, null, 1)
+ *   const ev = sink.takeEvents()
+ *   for (let i = 0; i < ev.length; i += ev[i] === 0 ? 12 : 2) {
+ *     if (ev[i] === 0) mgr.respond(ev[i + 1], 'HTTP/1.1 204 No Content' + CRLF + CRLF, null, 1)
  *   }
  * })
  * ```
@@ -71,29 +78,6 @@ export declare class Manager {
    * every connection and stops the thread. Resolves when it has stopped.
    */
   shutdown(graceMs: number): Promise<unknown>
-}
-
-/**
- * One event from the engine. `kind` 0 is a request (all fields set),
- * 1 means the connection's send buffer drained, 2 that the connection closed
- * before its response ended.
- */
-export interface EngineEvent {
-  kind: number
-  connId: number
-  method?: string
-  url?: string
-  httpVersion?: string
-  /** `[name, value, name, value, ...]` in arrival order. */
-  rawHeaders?: Array<string>
-  /** Absent when the request has no body. */
-  body?: Buffer
-  remoteAddress?: string
-  remotePort?: number
-  localAddress?: string
-  localPort?: number
-  tls?: boolean
-  keepAlive?: boolean
 }
 
 /** Listener settings as passed from JavaScript (times in milliseconds). */
