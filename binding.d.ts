@@ -17,10 +17,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class EventSink {
   /** Id of the listener this sink belongs to. */
   get listenerId(): number
-  /** Local address the listener is bound to. */
-  get host(): string
-  /** Local port; the real one when port 0 was asked for. */
-  get port(): number
+  /** Process-wide id of this sink (for `Manager.detachSink`). */
+  get sinkId(): number
   /**
    * Takes every event queued since the last call, as one flat array:
    * a request is `[0, connId, method, url, httpMinor, rawHeaders, body|null,
@@ -52,32 +50,71 @@ export declare class Manager {
   /** Starts the Mongoose thread. */
   constructor()
   /**
+   * Process-wide id of this manager; worker threads use it to reach it
+   * (`new Responder(id)`, `attachSink(id, ...)`).
+   */
+  get id(): number
+  /**
    * Starts listening on `url` (`http://host:port` or `https://host:port`;
    * IPv6 hosts in brackets). `onEvents` is called with no arguments whenever
-   * the returned sink has events to take.
+   * the returned sink has events to take. Without `onEvents`, requests wait
+   * until a sink is attached with `attachSink` (worker threads).
    */
-  listen(url: string, options: NativeListenOptions, onEvents: () => void): EventSink
+  listen(url: string, options: NativeListenOptions, onEvents?: (() => void) | undefined | null): ListenResult
+  /** Detaches a sink whose thread is gone; requests it held are answered 502. */
+  detachSink(listenerId: number, sinkId: number): void
   /**
    * Stops accepting on one listener. Idle connections close now, busy ones
    * after their response.
    */
   closeListener(listenerId: number): void
   /**
-   * Queues response bytes for a connection. `flags`: 1 end, 2 close after,
-   * 4 report drain, 8 frame as a chunk.
-   */
-  write(connId: number, data: Uint8Array, flags: number): void
-  /** A whole response in one crossing: `head` (UTF-8) then `body`, with `flags` as for `write`. */
-  respond(connId: number, head: string, body: Uint8Array | undefined | null, flags: number): void
-  /** Like `write`, for a string (sent as UTF-8). */
-  writeString(connId: number, data: string, flags: number): void
-  /** Drops a connection at once. */
-  abort(connId: number): void
-  /**
    * Stops accepting, gives in-flight responses `graceMs` to finish, closes
    * every connection and stops the thread. Resolves when it has stopped.
    */
   shutdown(graceMs: number): Promise<unknown>
+}
+
+/**
+ * Writes responses for connections of one manager, from any thread.
+ *
+ * ```js
+ * const responder = new Responder(manager.id)
+ * responder.respond(connId, 'HTTP/1.1 204 No Content' + CRLF + CRLF, null, 1)
+ * ```
+ */
+export declare class Responder {
+  /** Binds to the manager with this id (see `Manager.id`). */
+  constructor(managerId: number)
+  /** A whole response in one crossing: `head` (UTF-8) then `body`, with `flags` as for `write`. */
+  respond(connId: number, head: string, body: Uint8Array | undefined | null, flags: number): void
+  /**
+   * Queues response bytes for a connection. `flags`: 1 end, 2 close after,
+   * 4 report drain, 8 frame as a chunk.
+   */
+  write(connId: number, data: Uint8Array, flags: number): void
+  /** Like `write`, for a string (sent as UTF-8). */
+  writeString(connId: number, data: string, flags: number): void
+  /** Drops a connection at once. */
+  abort(connId: number): void
+}
+
+/**
+ * Attaches the calling JavaScript thread (typically a worker) to a listener
+ * of the manager `managerId`: the engine then dispatches requests to it too,
+ * to whichever sink has the fewest in flight.
+ */
+export declare function attachSink(managerId: number, listenerId: number, onEvents: () => void): EventSink
+
+/** What `Manager.listen` returns. */
+export interface ListenResult {
+  listenerId: number
+  /** Local address the listener is bound to. */
+  host: string
+  /** Local port; the real one when port 0 was asked for. */
+  port: number
+  /** Present when `onEvents` was given. */
+  sink?: EventSink
 }
 
 /** Listener settings as passed from JavaScript (times in milliseconds). */

@@ -837,3 +837,5 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.EventSink = nativeBinding.EventSink
 module.exports.Manager = nativeBinding.Manager
+module.exports.Responder = nativeBinding.Responder
+module.exports.attachSink = nativeBinding.attachSink

@@ -9,6 +9,8 @@ export const binding: typeof Binding = require('../binding.js')
 
 export type NativeManager = Binding.Manager
 export type NativeEventSink = Binding.EventSink
+export type NativeResponder = Binding.Responder
+export type NativeListenOptions = Binding.NativeListenOptions
 
 /** Flags of `NativeManager.write` (mirrors `command::write_flags` in Rust). */
 export const enum WriteFlag {

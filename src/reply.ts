@@ -8,16 +8,16 @@
  */
 import { dateHeader, serialiseHeaders, statusLine } from './headers'
 import { MgnodeError } from './errors'
-import type { NativeManager } from './native'
+import type { NativeResponder } from './native'
 import { WriteFlag } from './native'
 import type { OutgoingHeaders } from './types'
 
 /** Bytes written since the last drain after which `write()` asks the caller to wait. */
 export const HIGH_WATER_MARK = 256 * 1024
 
-/** What a reply needs from its manager. */
+/** What a reply needs: where to write, and the table of unfinished replies it leaves when done. */
 export interface ReplyHost {
-  readonly native: NativeManager
+  readonly responder: NativeResponder
   readonly replies: Map<number, Reply>
 }
 
@@ -94,7 +94,7 @@ export class Reply {
     if (!bodyless) head += 'Content-Length: ' + (body === undefined ? 0 : byteLength(body)) + '\r\n'
     head += '\r\n'
     this.#finish()
-    const native = this.#host.native
+    const native = this.#host.responder
     if (body === undefined || this.#isHead || bodyless) {
       native.respond(this.connId, head, null, flags)
     } else if (typeof body === 'string') {
@@ -130,7 +130,7 @@ export class Reply {
     }
     if (!this.#keepAlive) flags |= WriteFlag.Close
     this.#state = State.Streaming
-    this.#host.native.writeString(this.connId, head + '\r\n', flags)
+    this.#host.responder.writeString(this.connId, head + '\r\n', flags)
   }
 
   /**
@@ -155,8 +155,8 @@ export class Reply {
     if (!this.#keepAlive) flags |= WriteFlag.Close
     this.#finish()
     const data = chunk === undefined || this.#isHead ? '' : chunk
-    if (typeof data === 'string') this.#host.native.writeString(this.connId, data, flags)
-    else this.#host.native.write(this.connId, data, flags)
+    if (typeof data === 'string') this.#host.responder.writeString(this.connId, data, flags)
+    else this.#host.responder.write(this.connId, data, flags)
   }
 
   /**
@@ -170,8 +170,8 @@ export class Reply {
     if (!keepAlive || (end && !this.#keepAlive)) flags |= WriteFlag.Close
     if (end) {
       this.#finish()
-      if (typeof data === 'string') this.#host.native.writeString(this.connId, data, flags)
-      else this.#host.native.write(this.connId, data, flags)
+      if (typeof data === 'string') this.#host.responder.writeString(this.connId, data, flags)
+      else this.#host.responder.write(this.connId, data, flags)
       return true
     }
     this.#state = State.Streaming
@@ -181,7 +181,7 @@ export class Reply {
   /** Drops the connection without completing the response. */
   abort(): void {
     if (this.#state === State.Finished) return
-    this.#host.native.abort(this.connId)
+    this.#host.responder.abort(this.connId)
     this.#closed()
   }
 
@@ -213,8 +213,8 @@ export class Reply {
       flags |= WriteFlag.WantDrain
       this.#drainWaiters = []
     }
-    if (typeof chunk === 'string') this.#host.native.writeString(this.connId, chunk, flags)
-    else this.#host.native.write(this.connId, chunk, flags)
+    if (typeof chunk === 'string') this.#host.responder.writeString(this.connId, chunk, flags)
+    else this.#host.responder.write(this.connId, chunk, flags)
     return !wait
   }
 

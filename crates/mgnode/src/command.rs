@@ -46,9 +46,14 @@ pub enum Command {
   Listen {
     url: String,
     config: Box<ListenerConfig>,
-    sink: Arc<RequestSink>,
+    /// The first sink; `None` when sinks are attached later (workers).
+    sink: Option<Arc<RequestSink>>,
     reply: Sender<Result<Bound, ListenError>>,
   },
+  /// Attach a sink (a worker thread's) to an existing listener.
+  AttachSink { listener: u64, sink: Arc<RequestSink>, reply: Sender<bool> },
+  /// Detach a sink whose thread is gone: its unanswered requests get 502.
+  DetachSink { listener: u64, sink: u64 },
   CloseListener { listener: u64, reply: Sender<()> },
   /// Bytes of a response (already framed by JS unless `CHUNKED`).
   Write { conn: u64, data: Vec<u8>, flags: u32 },

@@ -18,7 +18,7 @@ use mongoose_sys as sys;
 use crate::command::{write_flags, Bound, Command, ListenError, ListenerConfig};
 use crate::conn::Conn;
 use crate::doorbell::LoopHandle;
-use crate::parser::{Parsed, RequestParser};
+use crate::parser::{Parsed, ParsedRequest, RequestParser};
 use crate::response::{chunk_prefix, error_response, CONTINUE, LAST_CHUNK};
 use crate::sink::{Peer, RequestSink, SinkEvent};
 
@@ -28,6 +28,8 @@ const LOW_WATER: usize = 64 * 1024;
 const PAUSE_AT: usize = 256 * 1024;
 /// How often timeouts are checked.
 const SWEEP_EVERY: Duration = Duration::from_millis(100);
+/// How long a request may wait for a worker to attach before it gets 503.
+const PARK_LIMIT: Duration = Duration::from_secs(10);
 /// Longest sleep in `mg_mgr_poll`; bounds the delay a lost doorbell can cause.
 const POLL_MS: c_int = 50;
 
@@ -61,6 +63,8 @@ struct Connection {
   parser: RequestParser,
   /// The sink holding this connection's current request, while JS owns it.
   busy: Option<Arc<RequestSink>>,
+  /// A complete request waiting for a sink to attach (all workers down or starting).
+  parked: Option<(ParsedRequest, Instant)>,
   keep_alive: bool,
   want_drain: bool,
   paused: bool,
@@ -192,6 +196,7 @@ impl Engine {
         peer,
         parser: RequestParser::new(),
         busy: None,
+        parked: None,
         keep_alive: true,
         want_drain: false,
         paused: false,
@@ -228,7 +233,7 @@ impl Engine {
       if conn.is_closing() {
         return;
       }
-      if c.busy.is_some() {
+      if c.busy.is_some() || c.parked.is_some() {
         // One request at a time per connection: pipelined ones wait in the buffer.
         if !c.paused && conn.recv_len() >= PAUSE_AT {
           conn.set_paused(true);
@@ -254,15 +259,15 @@ impl Engine {
         }
         Parsed::Request(request) => {
           c.request_started = None;
-          let Some(sink) = c.listener.pick_sink() else {
-            conn.send(&error_response(503));
-            conn.close_after_flush();
-            return;
-          };
           c.keep_alive = request.head.keep_alive && !shutting_down;
-          sink.push(SinkEvent::Request { conn_id: id, peer: c.peer.clone(), request });
-          c.busy = Some(sink.clone());
-          self.to_ring.push(sink);
+          match c.listener.pick_sink() {
+            Some(sink) => {
+              sink.push(SinkEvent::Request { conn_id: id, peer: c.peer.clone(), request });
+              c.busy = Some(sink.clone());
+              self.to_ring.push(sink);
+            }
+            None => c.parked = Some((request, now)),
+          }
         }
         Parsed::Reject(status) => {
           conn.consume(usize::MAX);
@@ -318,6 +323,20 @@ impl Engine {
       Command::Listen { url, config, sink, reply } => {
         let _ = reply.send(self.listen(mgr, &url, *config, sink));
       }
+      Command::AttachSink { listener, sink, reply } => {
+        let attached = match self.listeners.get(&listener) {
+          Some(l) if !l.closed.get() => {
+            l.sinks.borrow_mut().push(sink);
+            true
+          }
+          _ => false,
+        };
+        let _ = reply.send(attached);
+        if attached {
+          self.dispatch_parked(listener);
+        }
+      }
+      Command::DetachSink { listener, sink } => self.detach_sink(listener, sink),
       Command::CloseListener { listener, reply } => {
         if self.listeners.contains_key(&listener) {
           // Answered from `on_close`, once the socket is really closed.
@@ -337,6 +356,7 @@ impl Engine {
         for c in self.conns.values_mut() {
           c.keep_alive = false;
           if c.busy.is_none() {
+            refuse_parked(c);
             c.conn.close_after_flush();
           }
         }
@@ -344,7 +364,7 @@ impl Engine {
     }
   }
 
-  fn listen(&mut self, mgr: *mut sys::mg_mgr, url: &str, config: ListenerConfig, sink: Arc<RequestSink>) -> Result<Bound, ListenError> {
+  fn listen(&mut self, mgr: *mut sys::mg_mgr, url: &str, config: ListenerConfig, sink: Option<Arc<RequestSink>>) -> Result<Bound, ListenError> {
     if self.shutdown_at.is_some() {
       return Err(ListenError { message: "manager is closing".into() });
     }
@@ -372,7 +392,7 @@ impl Engine {
     let listener = Listener {
       conn,
       config,
-      sinks: RefCell::new(vec![sink]),
+      sinks: RefCell::new(sink.into_iter().collect()),
       closed: std::cell::Cell::new(false),
     };
     self.listeners.insert(id, Rc::new(listener));
@@ -391,8 +411,50 @@ impl Engine {
       if Rc::ptr_eq(&c.listener, listener) {
         c.keep_alive = false;
         if c.busy.is_none() {
+          refuse_parked(c);
           c.conn.close_after_flush();
         }
+      }
+    }
+  }
+
+  /// Hands parked requests of a listener to its sinks, now that one attached.
+  fn dispatch_parked(&mut self, listener: u64) {
+    let ids: Vec<u64> = self
+      .conns
+      .iter()
+      .filter(|(_, c)| c.parked.is_some() && c.listener.conn.id() == listener)
+      .map(|(id, _)| *id)
+      .collect();
+    for id in ids {
+      let Some(c) = self.conns.get_mut(&id) else { continue };
+      let Some(sink) = c.listener.pick_sink() else { return };
+      if let Some((request, _)) = c.parked.take() {
+        sink.push(SinkEvent::Request { conn_id: id, peer: c.peer.clone(), request });
+        c.busy = Some(sink.clone());
+        self.to_ring.push(sink);
+      }
+    }
+  }
+
+  /// A sink's thread is gone: stop dispatching to it and answer what it held with 502.
+  fn detach_sink(&mut self, listener: u64, sink_id: u64) {
+    let Some(l) = self.listeners.get(&listener).cloned() else { return };
+    let removed: Vec<Arc<RequestSink>> = {
+      let mut sinks = l.sinks.borrow_mut();
+      let (gone, kept): (Vec<_>, Vec<_>) = sinks.drain(..).partition(|s| s.id() == sink_id);
+      *sinks = kept;
+      gone
+    };
+    for sink in &removed {
+      drop(sink.take());
+      sink.release();
+    }
+    for c in self.conns.values_mut() {
+      if c.busy.as_ref().is_some_and(|s| s.id() == sink_id) {
+        c.busy = None;
+        c.conn.send(&error_response(502));
+        c.conn.close_after_flush();
       }
     }
   }
@@ -491,6 +553,14 @@ impl Engine {
       if c.busy.is_some() {
         continue;
       }
+      if let Some((_, since)) = &c.parked {
+        if now.duration_since(*since) > PARK_LIMIT {
+          c.parked = None;
+          conn.send(&error_response(503));
+          conn.close_after_flush();
+        }
+        continue;
+      }
       if let Some(started) = c.request_started {
         let limit = if c.parser.at_request_start() { cfg.headers_timeout_ms } else { cfg.request_timeout_ms };
         if limit > 0 && now.duration_since(started) > Duration::from_millis(limit) {
@@ -504,6 +574,13 @@ impl Engine {
         conn.close_now();
       }
     }
+  }
+}
+
+/// Answers a request that never reached a sink with 503.
+fn refuse_parked(c: &mut Connection) {
+  if c.parked.take().is_some() {
+    c.conn.send(&error_response(503));
   }
 }
 

@@ -63,8 +63,6 @@ fn append(out: &mut Array, mut i: u32, event: SinkEvent) -> Result<u32> {
 pub struct EventSink {
   pub(crate) sink: Arc<RequestSink>,
   pub(crate) listener_id: u64,
-  pub(crate) host: String,
-  pub(crate) port: u16,
 }
 
 #[napi]
@@ -75,16 +73,10 @@ impl EventSink {
     self.listener_id as i64
   }
 
-  /// Local address the listener is bound to.
+  /// Process-wide id of this sink (for `Manager.detachSink`).
   #[napi(getter)]
-  pub fn host(&self) -> String {
-    self.host.clone()
-  }
-
-  /// Local port; the real one when port 0 was asked for.
-  #[napi(getter)]
-  pub fn port(&self) -> u32 {
-    self.port as u32
+  pub fn sink_id(&self) -> i64 {
+    self.sink.id() as i64
   }
 
   /// Takes every event queued since the last call, as one flat array:

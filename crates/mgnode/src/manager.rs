@@ -13,6 +13,7 @@ use crate::doorbell::LoopHandle;
 use crate::engine;
 use crate::events::EventSink;
 use crate::parser::Limits;
+use crate::registry;
 use crate::sink::RequestSink;
 
 /// How long `listen` waits for the Mongoose thread to answer.
@@ -82,6 +83,7 @@ fn stop(handle: &LoopHandle, thread: &Thread, grace_ms: u64) {
 /// ```
 #[napi]
 pub struct Manager {
+  id: u32,
   handle: Arc<LoopHandle>,
   thread: Thread,
 }
@@ -108,32 +110,54 @@ impl Manager {
     // stop the thread before anything it could call into is gone.
     let (hook_handle, hook_thread) = (handle.clone(), thread.clone());
     env.add_env_cleanup_hook((), move |_| stop(&hook_handle, &hook_thread, 0))?;
-    Ok(Manager { handle, thread })
+    let id = registry::register(&handle);
+    Ok(Manager { id, handle, thread })
+  }
+
+  /// Process-wide id of this manager; worker threads use it to reach it
+  /// (`new Responder(id)`, `attachSink(id, ...)`).
+  #[napi(getter)]
+  pub fn id(&self) -> u32 {
+    self.id
   }
 
   /// Starts listening on `url` (`http://host:port` or `https://host:port`;
   /// IPv6 hosts in brackets). `onEvents` is called with no arguments whenever
-  /// the returned sink has events to take.
+  /// the returned sink has events to take. Without `onEvents`, requests wait
+  /// until a sink is attached with `attachSink` (worker threads).
   #[napi]
-  pub fn listen(&self, url: String, options: NativeListenOptions, on_events: Function<(), ()>) -> Result<EventSink> {
-    let doorbell = on_events.build_threadsafe_function::<()>().callee_handled::<false>().build()?;
-    let sink = Arc::new(RequestSink::new(doorbell));
+  pub fn listen(&self, url: String, options: NativeListenOptions, on_events: Option<Function<(), ()>>) -> Result<ListenResult> {
+    let sink = match on_events {
+      Some(f) => Some(Arc::new(RequestSink::new(f.build_threadsafe_function::<()>().callee_handled::<false>().build()?))),
+      None => None,
+    };
     let (reply, answer) = crossbeam_channel::bounded(1);
     let cmd = Command::Listen { url, config: Box::new(options.into_config()), sink: sink.clone(), reply };
-    if !self.handle.send(cmd) {
-      return Err(Error::new(Status::GenericFailure, "manager is closed"));
-    }
-    match answer.recv_timeout(CONTROL_TIMEOUT) {
-      Ok(Ok(bound)) => Ok(EventSink { sink, listener_id: bound.id, host: bound.host, port: bound.port }),
-      Ok(Err(e)) => {
-        sink.release();
-        Err(Error::new(Status::GenericFailure, e.message))
+    let outcome = if self.handle.send(cmd) { answer.recv_timeout(CONTROL_TIMEOUT).ok() } else { None };
+    match outcome {
+      Some(Ok(bound)) => Ok(ListenResult {
+        listener_id: bound.id as i64,
+        host: bound.host.clone(),
+        port: bound.port as u32,
+        sink: sink.map(|sink| EventSink { sink, listener_id: bound.id }),
+      }),
+      failed => {
+        if let Some(sink) = sink {
+          sink.release();
+        }
+        let message = match failed {
+          Some(Err(e)) => e.message,
+          _ => "manager is closed".to_string(),
+        };
+        Err(Error::new(Status::GenericFailure, message))
       }
-      Err(_) => {
-        sink.release();
-        Err(Error::new(Status::GenericFailure, "manager is closed"))
-      }
     }
+  }
+
+  /// Detaches a sink whose thread is gone; requests it held are answered 502.
+  #[napi]
+  pub fn detach_sink(&self, listener_id: i64, sink_id: i64) {
+    self.handle.send(Command::DetachSink { listener: listener_id as u64, sink: sink_id as u64 });
   }
 
   /// Stops accepting on one listener. Idle connections close now, busy ones
@@ -146,35 +170,6 @@ impl Manager {
     }
   }
 
-  /// Queues response bytes for a connection. `flags`: 1 end, 2 close after,
-  /// 4 report drain, 8 frame as a chunk.
-  #[napi]
-  pub fn write(&self, conn_id: i64, data: &[u8], flags: u32) {
-    self.handle.send(Command::Write { conn: conn_id as u64, data: data.to_vec(), flags });
-  }
-
-  /// A whole response in one crossing: `head` (UTF-8) then `body`, with `flags` as for `write`.
-  #[napi]
-  pub fn respond(&self, conn_id: i64, head: String, body: Option<&[u8]>, flags: u32) {
-    let mut data = head.into_bytes();
-    if let Some(body) = body {
-      data.extend_from_slice(body);
-    }
-    self.handle.send(Command::Write { conn: conn_id as u64, data, flags });
-  }
-
-  /// Like `write`, for a string (sent as UTF-8).
-  #[napi]
-  pub fn write_string(&self, conn_id: i64, data: String, flags: u32) {
-    self.handle.send(Command::Write { conn: conn_id as u64, data: data.into_bytes(), flags });
-  }
-
-  /// Drops a connection at once.
-  #[napi]
-  pub fn abort(&self, conn_id: i64) {
-    self.handle.send(Command::Abort { conn: conn_id as u64 });
-  }
-
   /// Stops accepting, gives in-flight responses `graceMs` to finish, closes
   /// every connection and stops the thread. Resolves when it has stopped.
   #[napi]
@@ -185,8 +180,39 @@ impl Manager {
 
 impl Drop for Manager {
   fn drop(&mut self) {
+    registry::unregister(self.id);
     stop(&self.handle, &self.thread, 0);
   }
+}
+
+/// What `Manager.listen` returns.
+#[napi(object, object_from_js = false)]
+pub struct ListenResult {
+  pub listener_id: i64,
+  /// Local address the listener is bound to.
+  pub host: String,
+  /// Local port; the real one when port 0 was asked for.
+  pub port: u32,
+  /// Present when `onEvents` was given.
+  pub sink: Option<EventSink>,
+}
+
+/// Attaches the calling JavaScript thread (typically a worker) to a listener
+/// of the manager `managerId`: the engine then dispatches requests to it too,
+/// to whichever sink has the fewest in flight.
+#[napi]
+pub fn attach_sink(manager_id: u32, listener_id: i64, on_events: Function<(), ()>) -> Result<EventSink> {
+  let handle = registry::lookup(manager_id).ok_or_else(|| Error::new(Status::GenericFailure, "manager is closed"))?;
+  let doorbell = on_events.build_threadsafe_function::<()>().callee_handled::<false>().build()?;
+  let sink = Arc::new(RequestSink::new(doorbell));
+  let (reply, answer) = crossbeam_channel::bounded(1);
+  let cmd = Command::AttachSink { listener: listener_id as u64, sink: sink.clone(), reply };
+  let attached = handle.send(cmd) && answer.recv_timeout(CONTROL_TIMEOUT) == Ok(true);
+  if !attached {
+    sink.release();
+    return Err(Error::new(Status::GenericFailure, format!("listener {listener_id} is not open")));
+  }
+  Ok(EventSink { sink, listener_id: listener_id as u64 })
 }
 
 /// Waits for the Mongoose thread on libuv's pool, so JS keeps running meanwhile.

@@ -15,6 +15,7 @@ fn reason(status: u16) -> &'static str {
     413 => "Payload Too Large",
     417 => "Expectation Failed",
     431 => "Request Header Fields Too Large",
+    502 => "Bad Gateway",
     503 => "Service Unavailable",
     _ => "Error",
   }

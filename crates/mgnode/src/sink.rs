@@ -4,7 +4,7 @@
 //! ThreadsafeFunction at most once until it has taken them, so one call to JS
 //! carries everything that became ready in a poll pass.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -35,7 +35,11 @@ pub enum SinkEvent {
 /// Node alive while a listener is open), errors not routed as arguments.
 pub type Doorbell = ThreadsafeFunction<(), (), (), Status, false>;
 
+/// Source of sink ids, unique within the process.
+static NEXT_SINK_ID: AtomicU64 = AtomicU64::new(1);
+
 pub struct RequestSink {
+  id: u64,
   queue: Mutex<Vec<SinkEvent>>,
   /// True from the moment JS was rung until it starts taking events.
   rung: AtomicBool,
@@ -47,11 +51,16 @@ pub struct RequestSink {
 impl RequestSink {
   pub fn new(doorbell: Doorbell) -> Self {
     RequestSink {
+      id: NEXT_SINK_ID.fetch_add(1, Ordering::Relaxed),
       queue: Mutex::new(Vec::new()),
       rung: AtomicBool::new(false),
       in_flight: AtomicUsize::new(0),
       doorbell: Mutex::new(Some(doorbell)),
     }
+  }
+
+  pub fn id(&self) -> u64 {
+    self.id
   }
 
   pub fn in_flight(&self) -> usize {

@@ -1,0 +1,62 @@
+//! `Responder`: how any JavaScript thread sends response bytes to a manager's
+//! Mongoose thread. It holds only the manager's command channel, so worker
+//! threads create their own from the manager id.
+
+use std::sync::Arc;
+
+use napi::{Error, Result, Status};
+use napi_derive::napi;
+
+use crate::command::Command;
+use crate::doorbell::LoopHandle;
+use crate::registry;
+
+/// Writes responses for connections of one manager, from any thread.
+///
+/// ```js
+/// const responder = new Responder(manager.id)
+/// responder.respond(connId, 'HTTP/1.1 204 No Content' + CRLF + CRLF, null, 1)
+/// ```
+#[napi]
+pub struct Responder {
+  handle: Arc<LoopHandle>,
+}
+
+#[napi]
+impl Responder {
+  /// Binds to the manager with this id (see `Manager.id`).
+  #[napi(constructor)]
+  pub fn new(manager_id: u32) -> Result<Self> {
+    let handle = registry::lookup(manager_id).ok_or_else(|| Error::new(Status::GenericFailure, "manager is closed"))?;
+    Ok(Responder { handle })
+  }
+
+  /// A whole response in one crossing: `head` (UTF-8) then `body`, with `flags` as for `write`.
+  #[napi]
+  pub fn respond(&self, conn_id: i64, head: String, body: Option<&[u8]>, flags: u32) {
+    let mut data = head.into_bytes();
+    if let Some(body) = body {
+      data.extend_from_slice(body);
+    }
+    self.handle.send(Command::Write { conn: conn_id as u64, data, flags });
+  }
+
+  /// Queues response bytes for a connection. `flags`: 1 end, 2 close after,
+  /// 4 report drain, 8 frame as a chunk.
+  #[napi]
+  pub fn write(&self, conn_id: i64, data: &[u8], flags: u32) {
+    self.handle.send(Command::Write { conn: conn_id as u64, data: data.to_vec(), flags });
+  }
+
+  /// Like `write`, for a string (sent as UTF-8).
+  #[napi]
+  pub fn write_string(&self, conn_id: i64, data: String, flags: u32) {
+    self.handle.send(Command::Write { conn: conn_id as u64, data: data.into_bytes(), flags });
+  }
+
+  /// Drops a connection at once.
+  #[napi]
+  pub fn abort(&self, conn_id: i64) {
+    self.handle.send(Command::Abort { conn: conn_id as u64 });
+  }
+}
