@@ -62,6 +62,11 @@ impl Conn {
     unsafe { sys::mgn_send(self.0, data.as_ptr().cast(), data.len()) }
   }
 
+  /// Writes buffered output now rather than on the next poll (plain TCP only).
+  pub fn flush(self) {
+    unsafe { sys::mgn_flush(self.0) }
+  }
+
   pub fn send_len(self) -> usize {
     unsafe { sys::mgn_send_len(self.0) }
   }

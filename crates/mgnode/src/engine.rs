@@ -84,6 +84,8 @@ pub struct Engine {
   listener_close_waiters: HashMap<u64, Vec<crossbeam_channel::Sender<()>>>,
   conns: HashMap<u64, Connection>,
   to_ring: Vec<Arc<RequestSink>>,
+  /// Connections written to in this pass, flushed once commands are applied.
+  to_flush: Vec<u64>,
   drain_watch: Vec<u64>,
   shutdown_at: Option<Instant>,
   last_sweep: Instant,
@@ -115,6 +117,7 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ready: crossbeam_chan
       listener_close_waiters: HashMap::new(),
       conns: HashMap::new(),
       to_ring: Vec::new(),
+      to_flush: Vec::new(),
       drain_watch: Vec::new(),
       shutdown_at: None,
       last_sweep: now,
@@ -286,6 +289,12 @@ impl Engine {
     self.handle.disarm();
     while let Ok(cmd) = self.rx.try_recv() {
       self.apply(cmd, mgr);
+    }
+    // Writing now rather than after the next poll saves a pass per response.
+    for id in self.to_flush.drain(..) {
+      if let Some(c) = self.conns.get(&id) {
+        c.conn.flush();
+      }
     }
     self.check_drains();
     if self.now.duration_since(self.last_sweep) >= SWEEP_EVERY {
@@ -480,6 +489,9 @@ impl Engine {
       conn.send(data);
     }
     c.queued_total += conn.send_len().saturating_sub(before) as u64;
+    if before == 0 {
+      self.to_flush.push(id);
+    }
     if flags & write_flags::WANT_DRAIN != 0 && !c.want_drain {
       c.want_drain = true;
       self.drain_watch.push(id);

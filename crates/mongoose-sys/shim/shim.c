@@ -96,3 +96,15 @@ void mgn_close_after_flush(struct mg_connection *c) { c->is_draining = 1; }
 void mgn_close_now(struct mg_connection *c) { c->is_closing = 1; }
 bool mgn_is_closing(const struct mg_connection *c) { return c->is_closing || c->is_draining; }
 void mgn_close_listener(struct mg_connection *c) { c->is_closing = 1; }
+
+void mgn_flush(struct mg_connection *c) {
+  long n;
+  /* TLS records are written by Mongoose's poll; plain sockets can go now. */
+  if (c->is_tls || c->is_closing || c->send.len == 0) return;
+  n = mg_io_send(c, c->send.buf, c->send.len);
+  if (n > 0) {
+    mg_iobuf_del(&c->send, 0, (size_t) n);
+  } else if (n == MG_IO_ERR) {
+    c->is_closing = 1;
+  }
+}

@@ -53,6 +53,9 @@ void mgn_recv_consume(struct mg_connection *c, size_t n);
 /* Send buffer. */
 bool mgn_send(struct mg_connection *c, const void *buf, size_t len);
 size_t mgn_send_len(const struct mg_connection *c);
+/* Writes what the send buffer holds right away (plain TCP only), instead of
+ * waiting for the next poll to report the socket writable. */
+void mgn_flush(struct mg_connection *c);
 
 /* Flow and lifetime flags. */
 void mgn_set_paused(struct mg_connection *c, bool paused); /* stop/resume reads */

@@ -58,6 +58,7 @@ extern "C" {
   pub fn mgn_recv_consume(c: *mut mg_connection, n: usize);
   pub fn mgn_send(c: *mut mg_connection, buf: *const c_void, len: usize) -> bool;
   pub fn mgn_send_len(c: *const mg_connection) -> usize;
+  pub fn mgn_flush(c: *mut mg_connection);
 
   pub fn mgn_set_paused(c: *mut mg_connection, paused: bool);
   pub fn mgn_close_after_flush(c: *mut mg_connection);
