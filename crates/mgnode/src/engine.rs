@@ -59,7 +59,7 @@ impl Drop for Listener {
 struct Connection {
   conn: Conn,
   listener: Rc<Listener>,
-  peer: Peer,
+  peer: Arc<Peer>,
   parser: RequestParser,
   /// The sink holding this connection's current request, while JS owns it.
   busy: Option<Arc<RequestSink>>,
@@ -190,7 +190,7 @@ impl Engine {
     }
     let (remote_address, remote_port) = conn.addr(true);
     let (local_address, local_port) = conn.addr(false);
-    let peer = Peer { remote_address, remote_port, local_address, local_port, tls: listener.config.tls.is_some() };
+    let peer = Arc::new(Peer { remote_address, remote_port, local_address, local_port, tls: listener.config.tls.is_some() });
     self.conns.insert(
       conn.id(),
       Connection {

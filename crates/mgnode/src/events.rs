@@ -45,9 +45,9 @@ fn append(out: &mut Array, mut i: u32, event: SinkEvent) -> Result<u32> {
       } else {
         out.set(i + 6, Buffer::from(request.body))?;
       }
-      out.set(i + 7, peer.remote_address)?;
+      out.set(i + 7, peer.remote_address.as_str())?;
       out.set(i + 8, peer.remote_port as u32)?;
-      out.set(i + 9, peer.local_address)?;
+      out.set(i + 9, peer.local_address.as_str())?;
       out.set(i + 10, peer.local_port as u32)?;
       out.set(i + 11, flags)?;
       i += 12;

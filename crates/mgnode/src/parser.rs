@@ -146,10 +146,32 @@ fn has_token(value: &[u8], token: &str) -> bool {
 }
 
 /// Parses a request head. `Ok(None)` means incomplete; `Err` carries the status.
+/// Header slots tried on the stack before falling back to the configured maximum.
+const STACK_SLOTS: usize = 32;
+
 fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(usize, Head, Framing)>, u16> {
-  // One extra slot tells "exactly at the limit" from "over it".
-  let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers + 1];
-  let mut req = httparse::Request::new(&mut slots);
+  // Most requests fit in a small stack table; only big ones pay for a heap one.
+  // One slot more than the limit tells "exactly at the limit" from "over it".
+  let mut stack = [httparse::EMPTY_HEADER; STACK_SLOTS];
+  let want = limits.max_headers + 1;
+  if want <= STACK_SLOTS {
+    return parse_head_with(buf, limits, &mut stack[..want]);
+  }
+  match parse_head_with(buf, limits, &mut stack) {
+    Err(431) => {
+      let mut heap = vec![httparse::EMPTY_HEADER; want];
+      parse_head_with(buf, limits, &mut heap)
+    }
+    other => other,
+  }
+}
+
+fn parse_head_with<'b>(
+  buf: &'b [u8],
+  limits: &Limits,
+  slots: &mut [httparse::Header<'b>],
+) -> Result<Option<(usize, Head, Framing)>, u16> {
+  let mut req = httparse::Request::new(slots);
   let used = match req.parse(buf) {
     Ok(httparse::Status::Complete(n)) => n,
     Ok(httparse::Status::Partial) => {

@@ -5,7 +5,7 @@
 //! carries everything that became ready in a poll pass.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
@@ -24,7 +24,7 @@ pub struct Peer {
 
 /// Something JavaScript must hear about.
 pub enum SinkEvent {
-  Request { conn_id: u64, peer: Peer, request: ParsedRequest },
+  Request { conn_id: u64, peer: Arc<Peer>, request: ParsedRequest },
   /// The connection's send buffer drained after JS asked to be told.
   Drain { conn_id: u64 },
   /// The connection closed before its response ended.
