@@ -532,3 +532,55 @@ test('listening twice on the same port rejects with EADDRINUSE', async (t) => {
   // and the first listener is unharmed
   t.is((await simpleGet(port)).body.toString(), 'x')
 })
+
+test('a POST without Content-Length or Transfer-Encoding has an empty body and does not swallow the next pipelined request', async (t) => {
+  const seen = []
+  const { port } = await startServer(t, (req, reply) => {
+    seen.push([req.method, req.url, req.body.length])
+    reply.send(200, {}, `${req.method} ${req.url}`)
+  })
+  const client = await RawClient.connect(port)
+  t.teardown(() => client.destroy())
+  await client.write(requestHead('POST', '/nolength') + requestHead('GET', '/next'))
+  const rs = await client.readResponses(2)
+  t.deepEqual(
+    rs.map((r) => r.body.toString()),
+    ['POST /nolength', 'GET /next'],
+  )
+  t.deepEqual(seen, [
+    ['POST', '/nolength', 0],
+    ['GET', '/next', 0],
+  ])
+})
+
+test('reply.abort() drops the connection without a response; the server keeps serving', async (t) => {
+  const closes = []
+  const { port } = await startServer(t, (req, reply) => {
+    if (req.url === '/abort') {
+      reply.onclose = (aborted) => closes.push(aborted)
+      reply.abort()
+      closes.push(['after abort', reply.aborted, reply.finished])
+    } else if (req.url === '/abort-mid') {
+      reply.writeHead(200, {})
+      reply.write('partial')
+      setTimeout(() => reply.abort(), 20)
+    } else {
+      reply.send(200, {}, 'ok')
+    }
+  })
+  const a = await RawClient.connect(port)
+  t.teardown(() => a.destroy())
+  await a.write(requestHead('GET', '/abort'))
+  t.true(await a.waitForClose(3000), 'connection not dropped after abort()')
+  t.is(a.buf.length, 0, `bytes sent before abort: ${preview(a.buf)}`)
+  t.deepEqual(closes, [true, ['after abort', true, true]])
+
+  const b = await RawClient.connect(port)
+  t.teardown(() => b.destroy())
+  await b.write(requestHead('GET', '/abort-mid'))
+  t.true(await b.waitForClose(3000), 'connection not dropped after abort() mid-stream')
+  // a truncated chunked body: no complete response can be parsed
+  await t.throwsAsync(b.readResponse({ timeout: 500 }))
+
+  t.is((await simpleGet(port, '/ok')).body.toString(), 'ok')
+})

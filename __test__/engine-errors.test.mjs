@@ -205,3 +205,24 @@ test('after a 400 the rest of the pipelined bytes are not interpreted as request
   t.is(rest.length, 0, `bytes after the 400: ${preview(rest)}`)
   t.deepEqual(calls, [])
 })
+
+test('Transfer-Encoding that only looks like chunked is not taken as chunked', async (t) => {
+  // "xchunked" is not "chunked": 400/501, never a request whose body is parsed as chunked
+  await expectRejected(t, {
+    bytes: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n',
+    status: [400, 501],
+  })
+})
+
+test('chunked Transfer-Encoding on an HTTP/1.0 request is rejected or read as chunked, never mis-framed', async (t) => {
+  // Either answer is safe as long as the bytes after the body are not treated as a new request.
+  const calls = []
+  const { port } = await startServer(t, okHandler(calls))
+  const client = await RawClient.connect(port)
+  t.teardown(() => client.destroy())
+  await client.write('POST /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n')
+  const res = await client.readResponse()
+  t.true([200, 400].includes(res.status), res.head)
+  t.true(await client.waitForClose(3000))
+  t.true(calls.length <= 1, JSON.stringify(calls))
+})

@@ -32,39 +32,56 @@ function fetchVia(mod, opts, body) {
   })
 }
 
-for (const kind of ['rsa', 'ec']) {
-  test(`https:// with a self-signed ${kind} certificate: response, req.tls, certificate presented`, async (t) => {
-    const { cert, key, fingerprint256 } = makeCert(kind)
-    let seen
-    const { port, host } = await startServer(
-      t,
-      (req, reply) => {
-        seen = req
-        reply.send(200, { 'Content-Type': 'text/plain' }, `secure ${req.url}`)
-      },
-      { tls: { cert, key } },
-      'https://127.0.0.1:0',
-    )
-    t.is(host, '127.0.0.1')
-    const res = await fetchVia(https, { host: '127.0.0.1', port, path: '/s?x=1', ca: cert, servername: 'localhost', agent: false })
-    t.is(res.status, 200)
-    t.is(res.body.toString(), 'secure /s?x=1')
-    t.is(res.peer.fingerprint256, fingerprint256)
-    t.log(`${kind}: negotiated ${res.protocol}`)
-    t.is(seen.tls, true)
-    t.is(seen.localPort, port)
-  })
-}
+test('https:// with a self-signed EC P-256 certificate: response, req.tls, certificate presented', async (t) => {
+  const { cert, key, fingerprint256 } = makeCert('ec')
+  let seen
+  const { port, host } = await startServer(
+    t,
+    (req, reply) => {
+      seen = req
+      reply.send(200, { 'Content-Type': 'text/plain' }, `secure ${req.url}`)
+    },
+    { tls: { cert, key } },
+    'https://127.0.0.1:0',
+  )
+  t.is(host, '127.0.0.1')
+  const res = await fetchVia(https, { host: '127.0.0.1', port, path: '/s?x=1', ca: cert, servername: 'localhost', agent: false })
+  t.is(res.status, 200)
+  t.is(res.body.toString(), 'secure /s?x=1')
+  t.is(res.peer.fingerprint256, fingerprint256)
+  t.log(`negotiated ${res.protocol}`)
+  t.is(seen.tls, true)
+  t.is(seen.localPort, port)
+})
+
+test('https:// with an RSA-2048 certificate (openssl req -newkey rsa:2048) either serves or is refused at listen with a clear error', async (t) => {
+  // Never acceptable: a listener that starts and then drops every handshake.
+  const { cert, key, fingerprint256 } = makeCert('rsa')
+  const mgr = new Manager()
+  t.teardown(() => mgr.close())
+  let listener
+  try {
+    listener = await mgr.listen('https://127.0.0.1:0', (req, reply) => reply.send(200, {}, `rsa ${req.tls}`), { tls: { cert, key } })
+  } catch (err) {
+    t.log('listen refused the RSA key:', err.code, err.message)
+    t.is(err.code, 'ERR_MGNODE_TLS')
+    t.regex(err.message, /RSA/)
+    return
+  }
+  const res = await fetchVia(https, { host: '127.0.0.1', port: listener.localAddr[1], path: '/', ca: cert, servername: 'localhost', agent: false })
+  t.is(res.body.toString(), 'rsa true')
+  t.is(res.peer.fingerprint256, fingerprint256)
+})
 
 test('https:// accepts certificate and key as Buffers', async (t) => {
-  const { cert, key } = makeCert('rsa')
+  const { cert, key } = makeCert('ec')
   const { port } = await startServer(t, (req, reply) => reply.send(200, {}, 'buf'), { tls: { cert: Buffer.from(cert), key: Buffer.from(key) } }, 'https://127.0.0.1:0')
   const res = await fetchVia(https, { host: '127.0.0.1', port, path: '/', rejectUnauthorized: false, agent: false })
   t.is(res.body.toString(), 'buf')
 })
 
 test('https:// keep-alive, a 1 MiB upload and a 1 MiB download over one TLS connection', async (t) => {
-  const { cert, key } = makeCert('rsa')
+  const { cert, key } = makeCert('ec')
   const conns = new Set()
   const { port } = await startServer(
     t,
@@ -90,7 +107,7 @@ test('https:// keep-alive, a 1 MiB upload and a 1 MiB download over one TLS conn
 })
 
 test('https:// listener: plain HTTP bytes do not produce a plaintext response, and TLS still works after', async (t) => {
-  const { cert, key } = makeCert('rsa')
+  const { cert, key } = makeCert('ec')
   const calls = []
   const { port } = await startServer(
     t,
@@ -98,31 +115,79 @@ test('https:// listener: plain HTTP bytes do not produce a plaintext response, a
       calls.push(req.url)
       reply.send(200, {}, 'tls only')
     },
-    { tls: { cert, key } },
+    // garbage in place of a handshake must not hold the connection for long
+    { tls: { cert, key }, headersTimeout: 1000, keepAliveTimeout: 1000 },
     'https://127.0.0.1:0',
   )
   const client = await RawClient.connect(port)
   t.teardown(() => client.destroy())
   await client.write(requestHead('GET', '/plain'))
+  const started = performance.now()
   const closed = await client.waitForClose(5000)
-  t.true(closed, 'plaintext connection to a TLS listener left open')
+  t.true(closed, 'plaintext connection to a TLS listener still open after 5 s (headersTimeout and keepAliveTimeout 1000 ms)')
+  t.log(`plaintext connection closed after ${(performance.now() - started).toFixed(0)} ms`)
   t.false(client.buf.toString('latin1').startsWith('HTTP/'), 'answered plaintext on a TLS port')
   t.deepEqual(calls, [])
   const res = await fetchVia(https, { host: '127.0.0.1', port, path: '/ok', rejectUnauthorized: false, agent: false })
   t.is(res.body.toString(), 'tls only')
 })
 
-test('https:// listen without tls options rejects, or a bad key rejects', async (t) => {
+test('https:// listen without tls options rejects', async (t) => {
   const mgr = new Manager()
   t.teardown(() => mgr.close())
-  const e1 = await t.throwsAsync(mgr.listen('https://127.0.0.1:0', () => {}))
-  t.log('https without tls:', e1.message)
-  const e2 = await t.throwsAsync(mgr.listen('https://127.0.0.1:0', () => {}, { tls: { cert: 'not a cert', key: 'not a key' } }))
-  t.log('https with garbage PEM:', e2.message)
+  const err = await t.throwsAsync(mgr.listen('https://127.0.0.1:0', () => {}))
+  t.log('https without tls:', err.code, err.message)
+})
+
+test('https:// listen with an unparseable certificate and key rejects', async (t) => {
+  const mgr = new Manager()
+  t.teardown(() => mgr.close())
+  const err = await t.throwsAsync(mgr.listen('https://127.0.0.1:0', () => {}, { tls: { cert: 'not a cert', key: 'not a key' } }))
+  t.log('https with garbage PEM:', err?.code, err?.message)
+})
+
+test('https:// header timeout: a partial request head over TLS gets 408 or a close', async (t) => {
+  const { cert, key } = makeCert('ec')
+  const { port } = await startServer(t, (req, reply) => reply.send(200, {}, 'x'), { tls: { cert, key }, headersTimeout: 300, keepAliveTimeout: 60000 }, 'https://127.0.0.1:0')
+  const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false })
+  t.teardown(() => socket.destroy())
+  let got = ''
+  socket.on('data', (d) => (got += d.toString('latin1')))
+  socket.on('error', () => {})
+  await new Promise((resolve, reject) => {
+    socket.once('secureConnect', resolve)
+    socket.once('error', reject)
+  })
+  socket.write('GET / HTTP/1.1\r\nHost')
+  const closed = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), 5000)
+    socket.once('close', () => {
+      clearTimeout(timer)
+      resolve(true)
+    })
+  })
+  t.true(closed, 'TLS connection with a partial head still open after 5 s (headersTimeout 300 ms)')
+  if (got) t.regex(got, /^HTTP\/1\.1 408 /)
+})
+
+test('https:// idle timeout closes a TLS connection that completed the handshake but sent nothing', async (t) => {
+  const { cert, key } = makeCert('ec')
+  const { port } = await startServer(t, (req, reply) => reply.send(200, {}, 'x'), { tls: { cert, key }, headersTimeout: 300, keepAliveTimeout: 300 }, 'https://127.0.0.1:0')
+  const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false })
+  t.teardown(() => socket.destroy())
+  socket.on('error', () => {})
+  const closed = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), 5000)
+    socket.once('close', () => {
+      clearTimeout(timer)
+      resolve(true)
+    })
+  })
+  t.true(closed, 'silent TLS connection still open after 5 s')
 })
 
 test('TLS client that disconnects mid-handshake does not hurt the server', async (t) => {
-  const { cert, key } = makeCert('rsa')
+  const { cert, key } = makeCert('ec')
   const { port } = await startServer(t, (req, reply) => reply.send(200, {}, 'ok'), { tls: { cert, key } }, 'https://127.0.0.1:0')
   for (let i = 0; i < 20; i++) {
     const s = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false })
@@ -176,7 +241,7 @@ test('IPv6 https://[::1]:0 serves over TLS', async (t) => {
     t.pass()
     return
   }
-  const { cert, key } = makeCert('rsa')
+  const { cert, key } = makeCert('ec')
   let seen
   const { port } = await startServer(
     t,

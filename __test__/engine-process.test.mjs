@@ -2,7 +2,7 @@
 import test from 'ava'
 import { spawn } from 'node:child_process'
 import { distIndex } from './helpers/server.mjs'
-import { simpleGet } from './helpers/raw.mjs'
+import { simpleGet, exchange, requestHead } from './helpers/raw.mjs'
 
 /**
  * Run `node [flags] -e script`; collect stdout lines with arrival times.
@@ -114,7 +114,13 @@ test('child process: close() with a request still pending in the handler — exi
   let fetched
   const r = await runChild(script, {
     onLine(line) {
-      if (line.startsWith('PORT ')) fetched = simpleGet(Number(line.slice(5))).then((x) => `response ${x.status}`, (err) => `error ${err.message}`)
+      if (line.startsWith('PORT ')) {
+        // close() waits up to its grace period (5 s by default) for the handler
+        fetched = exchange(Number(line.slice(5)), requestHead('GET', '/'), { timeout: 15000 }).then(
+          ({ responses, client }) => (client.destroy(), `response ${responses[0].status}`),
+          (err) => `error ${err.message}`,
+        )
+      }
     },
   })
   t.false(r.killed, 'child kept running after close()')
