@@ -1,51 +1,49 @@
 //! `LoopHandle`: how JavaScript threads reach the Mongoose thread.
 //!
-//! Commands travel over a crossbeam channel; `mg_wakeup` only rings a
-//! doorbell so `mg_mgr_poll` returns early. Rings are coalesced: one datagram
-//! until the loop has drained the channel. Mongoose's wakeup datagrams can be
-//! lost under load, so the loop also drains after every poll, whatever woke it.
+//! Commands travel over a crossbeam channel; a one-byte datagram on a Unix
+//! socket pair only rings a doorbell so `mg_mgr_poll` returns early. Rings
+//! are coalesced: one datagram until the loop has drained the channel.
+//!
+//! Mongoose's own `mg_wakeup` would work too, but it sends over a UDP pair on
+//! 127.0.0.1 (the whole IP stack per ring, and datagrams are dropped under
+//! load) and needs the manager's pointer on foreign threads. A Unix datagram
+//! pair is cheaper, is plain safe Rust on the sending side, and stays valid
+//! however long a JavaScript thread holds it. The loop still drains the
+//! channel after every poll, so even a lost ring would only cost latency.
 
+use std::io;
+use std::os::fd::IntoRawFd;
+use std::os::unix::net::UnixDatagram;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 
 use crossbeam_channel::{Receiver, Sender};
-use mongoose_sys as sys;
 
 use crate::command::Command;
-
-/// The manager pointer, kept only for `mgn_wakeup`.
-struct MgrPtr(*mut sys::mg_mgr);
-
-// SAFETY: the pointer is only passed to `mgn_wakeup`, which Mongoose allows
-// from any thread (it only `send()`s on the wakeup socket). It is cleared under
-// the mutex before the manager is freed, so no ring can race with the free.
-unsafe impl Send for MgrPtr {}
 
 pub struct LoopHandle {
   tx: Sender<Command>,
   /// Set by the first command after a drain; cleared by the loop before it drains.
   armed: AtomicBool,
-  mgr: Mutex<Option<MgrPtr>>,
+  bell: UnixDatagram,
+}
+
+/// The doorbell's receiving end, to be handed to Mongoose's poll set.
+pub struct BellReceiver(UnixDatagram);
+
+impl BellReceiver {
+  /// Gives up ownership of the socket (Mongoose closes it with the manager).
+  pub fn into_raw_fd(self) -> i32 {
+    self.0.into_raw_fd()
+  }
 }
 
 impl LoopHandle {
-  pub fn new() -> (Self, Receiver<Command>) {
+  pub fn new() -> io::Result<(Self, Receiver<Command>, BellReceiver)> {
+    let (bell, ear) = UnixDatagram::pair()?;
+    bell.set_nonblocking(true)?;
+    ear.set_nonblocking(true)?;
     let (tx, rx) = crossbeam_channel::unbounded();
-    (LoopHandle { tx, armed: AtomicBool::new(false), mgr: Mutex::new(None) }, rx)
-  }
-
-  /// Called by the loop thread once the manager exists.
-  pub fn attach(&self, mgr: *mut sys::mg_mgr) {
-    if let Ok(mut m) = self.mgr.lock() {
-      *m = Some(MgrPtr(mgr));
-    }
-  }
-
-  /// Called by the loop thread before it frees the manager.
-  pub fn detach(&self) {
-    if let Ok(mut m) = self.mgr.lock() {
-      *m = None;
-    }
+    Ok((LoopHandle { tx, armed: AtomicBool::new(false), bell }, rx, BellReceiver(ear)))
   }
 
   /// Queues a command and rings the loop if it has not been rung since its last drain.
@@ -55,18 +53,11 @@ impl LoopHandle {
       return false;
     }
     if !self.armed.swap(true, Ordering::AcqRel) {
-      self.ring();
+      // A full socket buffer means rings are already pending; a closed peer
+      // means the loop is gone. Neither needs handling.
+      let _ = self.bell.send(&[1]);
     }
     true
-  }
-
-  fn ring(&self) {
-    if let Ok(m) = self.mgr.lock() {
-      if let Some(MgrPtr(mgr)) = *m {
-        // SAFETY: see `MgrPtr`; the manager is alive while it is in the mutex.
-        unsafe { sys::mgn_wakeup(mgr) };
-      }
-    }
   }
 
   /// Loop side: true if a command arrived since the last [`LoopHandle::disarm`].

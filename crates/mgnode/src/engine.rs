@@ -17,7 +17,7 @@ use mongoose_sys as sys;
 
 use crate::command::{write_flags, Bound, Command, ListenError, ListenerConfig};
 use crate::conn::Conn;
-use crate::doorbell::LoopHandle;
+use crate::doorbell::{BellReceiver, LoopHandle};
 use crate::parser::{Parsed, ParsedRequest, RequestParser};
 use crate::response::{chunk_prefix, error_response, CONTINUE, LAST_CHUNK};
 use crate::sink::{Peer, RequestSink, SinkEvent};
@@ -98,7 +98,7 @@ thread_local! {
 }
 
 /// Body of the Mongoose thread. Returns when a shutdown has completed.
-pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ready: crossbeam_channel::Sender<bool>) {
+pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ear: BellReceiver, ready: crossbeam_channel::Sender<bool>) {
   // Mongoose's own log is silent unless asked for (and compiled in, see mongoose-sys).
   let log_level = std::env::var("MGNODE_MONGOOSE_LOG_LEVEL").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
   // SAFETY: creating a manager has no preconditions; NULL is handled below.
@@ -107,7 +107,13 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ready: crossbeam_chan
     let _ = ready.send(false);
     return;
   }
-  handle.attach(mgr);
+  // SAFETY: `mgr` is live; Mongoose takes ownership of the descriptor.
+  if !unsafe { sys::mgn_add_doorbell(mgr, ear.into_raw_fd()) } {
+    // SAFETY: nothing else refers to `mgr` yet.
+    unsafe { sys::mgn_mgr_free(mgr) };
+    let _ = ready.send(false);
+    return;
+  }
   let now = Instant::now();
   ENGINE.with(|e| {
     *e.borrow_mut() = Some(Engine {
@@ -137,8 +143,8 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ready: crossbeam_chan
   // Tear down: the engine goes first so Mongoose's close events find nothing to do.
   let engine = ENGINE.with(|e| e.borrow_mut().take());
   drop(engine);
-  handle.detach();
-  // SAFETY: no other reference to `mgr` remains (the doorbell is detached).
+  // SAFETY: no other reference to `mgr` remains; other threads only hold the
+  // doorbell's sending socket, which outlives this harmlessly.
   unsafe { sys::mgn_mgr_free(mgr) };
 }
 

@@ -93,13 +93,14 @@ impl Manager {
   /// Starts the Mongoose thread.
   #[napi(constructor)]
   pub fn new(env: Env) -> Result<Self> {
-    let (handle, rx) = LoopHandle::new();
+    let (handle, rx, ear) =
+      LoopHandle::new().map_err(|e| Error::new(Status::GenericFailure, format!("cannot create the doorbell socket: {e}")))?;
     let handle = Arc::new(handle);
     let (ready_tx, ready_rx) = crossbeam_channel::bounded(1);
     let loop_handle = handle.clone();
     let joiner = std::thread::Builder::new()
       .name("mgnode-loop".into())
-      .spawn(move || engine::run(loop_handle, rx, ready_tx))
+      .spawn(move || engine::run(loop_handle, rx, ear, ready_tx))
       .map_err(|e| Error::new(Status::GenericFailure, format!("cannot start the Mongoose thread: {e}")))?;
     if ready_rx.recv() != Ok(true) {
       let _ = joiner.join();

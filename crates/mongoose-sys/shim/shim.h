@@ -2,8 +2,9 @@
  * mgnode's stable surface over Mongoose. Rust never mirrors Mongoose's structs;
  * it calls these functions instead, so a Mongoose upgrade only touches shim.c.
  *
- * Every function here except mgn_wakeup must be called on the thread that
- * runs mgn_poll for the manager concerned.
+ * Every function here must be called on the thread that runs mgn_poll for
+ * the manager concerned. Other threads wake that thread through the doorbell
+ * socket (see mgn_add_doorbell), never through Mongoose.
  */
 #ifndef MGNODE_SHIM_H
 #define MGNODE_SHIM_H
@@ -23,13 +24,14 @@ int mgn_ev_read(void);
 int mgn_ev_write(void);
 int mgn_ev_close(void);
 
-/* Manager lifetime. Returns NULL when the wakeup pipe cannot be created. */
+/* Manager lifetime. Returns NULL on allocation failure. */
 struct mg_mgr *mgn_mgr_new(int log_level);
 void mgn_mgr_free(struct mg_mgr *mgr);
 void mgn_poll(struct mg_mgr *mgr, int timeout_ms);
-/* Rings the manager's doorbell so mgn_poll returns. Safe from any thread while
- * the manager is alive. The datagram may be lost; callers must poll anyway. */
-bool mgn_wakeup(struct mg_mgr *mgr);
+/* Adds the receiving end of a doorbell socket (non-blocking, e.g. one end of
+ * a Unix datagram pair) to the poll set; whatever arrives on it is discarded,
+ * its only effect is that mgn_poll returns. Mongoose owns `fd` afterwards. */
+bool mgn_add_doorbell(struct mg_mgr *mgr, int fd);
 
 /* Starts listening. Returns NULL and sets *err (an errno value, or -1) on failure. */
 struct mg_connection *mgn_listen(struct mg_mgr *mgr, const char *url,

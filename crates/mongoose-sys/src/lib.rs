@@ -1,7 +1,7 @@
 //! Raw bindings to mgnode's C shim over Mongoose (`shim/shim.h`).
 //!
 //! The types are opaque: Rust never reads Mongoose's structs directly. All
-//! functions except [`mgn_wakeup`] must run on the thread that polls the manager.
+//! functions must run on the thread that polls the manager.
 
 #![allow(non_camel_case_types)]
 
@@ -31,7 +31,7 @@ extern "C" {
   pub fn mgn_mgr_new(log_level: c_int) -> *mut mg_mgr;
   pub fn mgn_mgr_free(mgr: *mut mg_mgr);
   pub fn mgn_poll(mgr: *mut mg_mgr, timeout_ms: c_int);
-  pub fn mgn_wakeup(mgr: *mut mg_mgr) -> bool;
+  pub fn mgn_add_doorbell(mgr: *mut mg_mgr, fd: c_int) -> bool;
 
   pub fn mgn_listen(
     mgr: *mut mg_mgr,
