@@ -61,6 +61,8 @@ export declare class Manager {
    * until a sink is attached with `attachSink` (worker threads).
    */
   listen(url: string, options: NativeListenOptions, onEvents?: (() => void) | undefined | null): ListenResult
+  /** Closes the listener's keep-alive connections that are between requests. */
+  closeIdle(listenerId: number): void
   /** Detaches a sink whose thread is gone; requests it held are answered 502. */
   detachSink(listenerId: number, sinkId: number): void
   /**

@@ -79,6 +79,11 @@ export class Dispatcher implements ReplyHost {
     }
   }
 
+  /** Aborts every unfinished reply. */
+  abortAll(): void {
+    for (const reply of [...this.replies.values()]) reply.abort()
+  }
+
   /** Tells every unfinished reply its connection is gone (the engine stopped). */
   abandonAll(): void {
     for (const reply of [...this.replies.values()]) reply._clientGone()

@@ -82,9 +82,28 @@ export class Manager {
    * port 0 picks a free port) and calls `handler` for every request.
    */
   async listen(url: string, handler: Handler, options: ListenOptions = {}): Promise<ListenerInfo> {
+    return this.listenNow(url, handler, options)
+  }
+
+  /** `listen`, synchronously (binding is synchronous; node:http's `listen()` needs this). @internal */
+  listenNow(url: string, handler: Handler, options: ListenOptions = {}): ListenerInfo {
     if (typeof handler !== 'function') throw new MgnodeError('ERR_INVALID_ARG_TYPE', 'handler must be a function')
-    const dispatcher = new Dispatcher(this.responder, handler)
-    return this.#open(url, options, dispatcher)
+    return this.#open(url, options, new Dispatcher(this.responder, handler))
+  }
+
+  /** Aborts every response in flight on this thread (`closeAllConnections`). @internal */
+  abortAll(listenerId: number): void {
+    this.#listeners.get(listenerId)?.dispatcher?.abortAll()
+  }
+
+  /** Closes the idle keep-alive connections of a listener. @internal */
+  closeIdle(listenerId: number): void {
+    if (this.#closing === null) this.native.closeIdle(listenerId)
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closing !== null
   }
 
   /**
@@ -124,7 +143,7 @@ export class Manager {
     return this.#closing
   }
 
-  async #open(url: string, options: ListenOptions, dispatcher: Dispatcher | null): Promise<ListenerInfo> {
+  #open(url: string, options: ListenOptions, dispatcher: Dispatcher | null): ListenerInfo {
     if (this.#closing) throw new MgnodeError('ERR_SERVER_CLOSED', 'Manager is closed')
     const { host, port, tls } = parseUrl(url)
     const open: OpenListener = { sink: null, dispatcher }

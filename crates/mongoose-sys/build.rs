@@ -39,7 +39,7 @@ fn main() {
     .warnings(false)
     .define("MG_TLS", "MG_TLS_BUILTIN")
     .define("MG_ENABLE_IPV6", "1")
-    .define("MG_IPV6_V6ONLY", "1")
+    .define("MG_IPV6_V6ONLY", "0")
     // poll(2) instead of epoll: epoll busy-loops while a connection is paused
     // (is_full), and poll has no FD_SETSIZE limit unlike select.
     .define("MG_ENABLE_EPOLL", "0")

@@ -55,6 +55,8 @@ pub enum Command {
   /// Detach a sink whose thread is gone: its unanswered requests get 502.
   DetachSink { listener: u64, sink: u64 },
   CloseListener { listener: u64, reply: Sender<()> },
+  /// Close a listener's keep-alive connections that are between requests.
+  CloseIdle { listener: u64 },
   /// Bytes of a response (already framed by JS unless `CHUNKED`).
   Write { conn: u64, data: Vec<u8>, flags: u32 },
   /// Drop the connection now.

@@ -352,6 +352,14 @@ impl Engine {
         }
       }
       Command::DetachSink { listener, sink } => self.detach_sink(listener, sink),
+      Command::CloseIdle { listener } => {
+        for c in self.conns.values() {
+          let idle = c.busy.is_none() && c.parked.is_none() && c.request_started.is_none() && c.conn.recv_len() == 0;
+          if idle && c.listener.conn.id() == listener {
+            c.conn.close_after_flush();
+          }
+        }
+      }
       Command::CloseListener { listener, reply } => {
         if self.listeners.contains_key(&listener) {
           // Answered from `on_close`, once the socket is really closed.

@@ -155,6 +155,12 @@ impl Manager {
     }
   }
 
+  /// Closes the listener's keep-alive connections that are between requests.
+  #[napi]
+  pub fn close_idle(&self, listener_id: i64) {
+    self.handle.send(Command::CloseIdle { listener: listener_id as u64 });
+  }
+
   /// Detaches a sink whose thread is gone; requests it held are answered 502.
   #[napi]
   pub fn detach_sink(&self, listener_id: i64, sink_id: i64) {

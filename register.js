@@ -1,0 +1,3 @@
+'use strict'
+// `node -r mgnode/register app.js`: serve every http.createServer() on mgnode.
+require('./dist/register.js')

@@ -1,0 +1,45 @@
+/**
+ * Turns whatever a user calls their app into an engine handler: a request
+ * listener (Express, Connect), a Koa app (`callback()`), anything with
+ * `handle(req, res)`, or a fetch app (Hono, `{ fetch }`).
+ */
+import type { RequestListener } from 'node:http'
+
+import type { Handler } from './dispatch'
+import { MgnodeError } from './errors'
+import { nodeHandler } from './http/exchange'
+
+/** Settings that shape the handler. */
+export interface AppHandlerOptions {
+  /** ms advertised in `Keep-Alive: timeout=N`. */
+  keepAliveTimeout?: number
+}
+
+/** The request listener of a Node-style app, or null if it is not one. */
+export function toRequestListener(app: unknown): RequestListener | null {
+  if (typeof app === 'function') {
+    const fn = app as RequestListener & { callback?: unknown }
+    // Koa apps are objects, but some wrappers are callable with a callback() too.
+    return fn
+  }
+  if (app === null || typeof app !== 'object') return null
+  const obj = app as { callback?: () => RequestListener; handle?: (req: unknown, res: unknown) => unknown }
+  if (typeof obj.callback === 'function') return obj.callback()
+  if (typeof obj.handle === 'function') {
+    const handle = obj.handle.bind(obj)
+    return (req, res) => handle(req, res)
+  }
+  return null
+}
+
+/** Builds the engine handler for an app. */
+export function createHandler(app: unknown, options: AppHandlerOptions = {}): Handler {
+  const listener = toRequestListener(app)
+  if (listener === null) {
+    throw new MgnodeError(
+      'ERR_MGNODE_NO_APP',
+      'Expected a request listener (req, res), an Express/Koa/Connect app, or a fetch app ({ fetch(request) })',
+    )
+  }
+  return nodeHandler(listener, { keepAliveTimeout: options.keepAliveTimeout ?? 5000 })
+}

@@ -1,0 +1,135 @@
+/**
+ * Runs a Node request listener `(req, res)` on engine requests, with genuine
+ * `http.IncomingMessage` / `http.ServerResponse` objects (Express swaps their
+ * prototypes, so subclasses would lose their methods).
+ */
+import { IncomingMessage, ServerResponse } from 'node:http'
+import type { RequestListener } from 'node:http'
+
+import type { Handler } from '../dispatch'
+import type { Reply } from '../reply'
+import type { EngineRequest } from '../types'
+import { EngineSocket } from './socket'
+
+/** Per-server settings an exchange reads. */
+export interface ExchangeOptions {
+  /** Advertised in `Keep-Alive: timeout=N` as node:http does (ms; 0 omits it). */
+  keepAliveTimeout: number
+  /** Called with each request before the listener (createServer's 'request' event path). */
+  onRequest?: (req: IncomingMessage, res: ServerResponse) => void
+  /** Told when an exchange ends, to track in-flight requests. */
+  onSettled?: () => void
+}
+
+interface Exchange {
+  req: IncomingMessage
+  res: ServerResponse
+  socket: EngineSocket
+  options: ExchangeOptions
+}
+
+const exchanges = new WeakMap<ServerResponse, Exchange>()
+
+function emitClose(res: ServerResponse): void {
+  const r = res as ServerResponse & { _closed?: boolean }
+  if (r._closed) return
+  r._closed = true
+  res.destroyed = true
+  res.emit('close')
+}
+
+/** `prefinish`: node:http has handed over the whole response; send it in one go. */
+function onPrefinish(this: ServerResponse): void {
+  const ex = exchanges.get(this)
+  if (ex === undefined) return
+  const last = (this as ServerResponse & { _last?: boolean })._last === true
+  ex.socket._flush(true, !last && this.shouldKeepAlive)
+}
+
+/** `finish`: the response left; release the request as node:http's server does. */
+function onFinish(this: ServerResponse): void {
+  const ex = exchanges.get(this)
+  if (ex === undefined) return
+  exchanges.delete(this)
+  const { req, socket } = ex
+  this.detachSocket(socket as never)
+  const r = req as IncomingMessage & { _consuming?: boolean; _dump?: () => void }
+  if (!r._consuming && !req.readableFlowing) r._dump?.()
+  process.nextTick(emitClose, this)
+  ex.options.onSettled?.()
+}
+
+/** The client went away before the response ended. */
+function onSocketGone(this: EngineSocket): void {
+  const res = this._httpMessage
+  if (res === null) return
+  const ex = exchanges.get(res)
+  if (ex === undefined) return
+  exchanges.delete(res)
+  ex.req.destroy()
+  ex.options.onSettled?.()
+}
+
+function reportError(err: unknown, res: ServerResponse): void {
+  console.error(err)
+  if (res.headersSent) {
+    res.socket?.destroy()
+    return
+  }
+  res.statusCode = 500
+  for (const name of res.getHeaderNames()) res.removeHeader(name)
+  res.setHeader('content-type', 'text/plain; charset=utf-8')
+  res.end('Internal Server Error')
+}
+
+/** Builds the Node request/response pair for one engine request. */
+export function createExchange(reqData: EngineRequest, reply: Reply, options: ExchangeOptions): Exchange {
+  const socket = new EngineSocket(reqData, reply)
+  const req = new IncomingMessage(socket as never)
+  req.method = reqData.method
+  req.url = reqData.url
+  req.httpVersion = reqData.httpVersion
+  req.httpVersionMajor = 1
+  req.httpVersionMinor = reqData.httpVersion === '1.0' ? 0 : 1
+  // Sets rawHeaders; `req.headers` is then built lazily by node:http itself.
+  ;(req as unknown as { _addHeaderLines(h: string[], n: number): void })._addHeaderLines(reqData.rawHeaders, reqData.rawHeaders.length)
+  req.complete = true
+  if (reqData.body.length > 0) req.push(reqData.body)
+  req.push(null)
+
+  const res = new ServerResponse(req)
+  res.shouldKeepAlive = reqData.keepAlive
+  ;(res as unknown as { _keepAliveTimeout: number })._keepAliveTimeout = options.keepAliveTimeout
+  res.assignSocket(socket as never)
+  const ex: Exchange = { req, res, socket, options }
+  exchanges.set(res, ex)
+  res.on('prefinish', onPrefinish)
+  res.on('finish', onFinish)
+  socket.on('close', onSocketGone)
+  reply.ondrain = () => socket._drained()
+  reply.onclose = () => socket._gone()
+  return ex
+}
+
+/**
+ * Turns a request listener into an engine handler.
+ *
+ * ```js
+ * const handler = nodeHandler((req, res) => res.end('hi'))
+ * await manager.listen('http://127.0.0.1:0', handler)
+ * ```
+ */
+export function nodeHandler(listener: RequestListener, options: ExchangeOptions = { keepAliveTimeout: 5000 }): Handler {
+  return (reqData, reply) => {
+    const { req, res } = createExchange(reqData, reply, options)
+    try {
+      options.onRequest?.(req, res)
+      const result = listener(req, res) as unknown as PromiseLike<unknown> | undefined
+      if (result !== undefined && result !== null && typeof result.then === 'function') {
+        result.then(undefined, (err: unknown) => reportError(err, res))
+      }
+    } catch (err) {
+      reportError(err, res)
+    }
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * `createServer()`: a drop-in for `http.createServer()` that serves on mgnode.
+ * It has the parts of `http.Server` that apps, frameworks (Fastify's
+ * `serverFactory`) and tools (supertest) use.
+ */
+import { EventEmitter } from 'node:events'
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+
+import { MgnodeError } from '../errors'
+import type { ListenerInfo, TlsOptions } from '../types'
+import { nodeHandler } from './exchange'
+import type { ExchangeOptions } from './exchange'
+import { sharedManager } from './shared-manager'
+
+/** Options of `createServer`: node:http's, plus `cert`/`key` (PEM) for HTTPS. */
+export interface ServerOptions {
+  cert?: string | Buffer
+  key?: string | Buffer
+  keepAliveTimeout?: number
+  headersTimeout?: number
+  requestTimeout?: number
+  /** Largest request body accepted, in bytes (413 above it). Default 16 MiB. */
+  maxBodySize?: number
+  [option: string]: unknown
+}
+
+export interface AddressInfo {
+  address: string
+  family: string
+  port: number
+}
+
+interface ListenOptionsLike {
+  port?: number | string
+  host?: string
+  path?: string
+  backlog?: number
+}
+
+type Callback = (err?: Error) => void
+
+function errnoError(code: string, message: string): NodeJS.ErrnoException {
+  const err = new Error(message) as NodeJS.ErrnoException
+  err.code = code
+  return err
+}
+
+/**
+ * An `http.Server` look-alike backed by a listener on mgnode's shared engine.
+ *
+ * ```js
+ * const { createServer } = require('mgnode')
+ * createServer((req, res) => res.end('hello')).listen(3000, () => console.log('ready'))
+ * ```
+ */
+export class MgnodeServer extends EventEmitter {
+  keepAliveTimeout = 5000
+  headersTimeout = 60_000
+  requestTimeout = 300_000
+  timeout = 0
+  maxHeadersCount: number | null = null
+  maxRequestsPerSocket = 0
+
+  #tls: TlsOptions | undefined
+  #maxBodySize: number | undefined
+  #listener: ListenerInfo | null = null
+  #inFlight = 0
+  #closeCallbacks: Callback[] = []
+  #closing = false
+  #exchange: ExchangeOptions
+
+  constructor(options: ServerOptions = {}, listener?: RequestListener) {
+    super()
+    if (options.cert !== undefined && options.key !== undefined) this.#tls = { cert: options.cert, key: options.key }
+    if (typeof options.keepAliveTimeout === 'number') this.keepAliveTimeout = options.keepAliveTimeout
+    if (typeof options.headersTimeout === 'number') this.headersTimeout = options.headersTimeout
+    if (typeof options.requestTimeout === 'number') this.requestTimeout = options.requestTimeout
+    this.#maxBodySize = options.maxBodySize
+    if (listener) this.on('request', listener)
+    this.#exchange = {
+      keepAliveTimeout: this.keepAliveTimeout,
+      onSettled: () => this.#settled(),
+    }
+  }
+
+  get listening(): boolean {
+    return this.#listener !== null
+  }
+
+  /** `listen(port, host, backlog, cb)`, `listen({ port, host }, cb)` or `listen(cb)`. */
+  listen(...args: unknown[]): this {
+    const cb = typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined
+    let port: unknown = 0
+    let host: string | undefined
+    if (args[0] !== null && typeof args[0] === 'object') {
+      const o = args[0] as ListenOptionsLike
+      if (o.path !== undefined) throw new MgnodeError('ERR_MGNODE_UNSUPPORTED', 'listening on a Unix socket path is not supported')
+      port = o.port ?? 0
+      host = o.host
+    } else {
+      if (args[0] !== undefined && args[0] !== null) port = args[0]
+      if (typeof args[1] === 'string') host = args[1]
+    }
+    if (typeof port === 'string' && !/^\d+$/.test(port)) {
+      throw new MgnodeError('ERR_MGNODE_UNSUPPORTED', 'listening on a Unix socket path is not supported')
+    }
+    const portNumber = Number(port)
+    if (!Number.isInteger(portNumber) || portNumber < 0 || portNumber > 65535) {
+      throw new MgnodeError('ERR_SOCKET_BAD_PORT', `Port should be >= 0 and < 65536. Received ${String(port)}.`)
+    }
+    if (this.#listener !== null) throw new MgnodeError('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.')
+    if (cb) this.once('listening', cb)
+    try {
+      this.#listener = this.#bind(host, portNumber)
+      this.#closing = false
+      process.nextTick(() => this.emit('listening'))
+    } catch (err) {
+      process.nextTick(() => this.emit('error', err))
+    }
+    return this
+  }
+
+  address(): AddressInfo | null {
+    if (this.#listener === null) return null
+    const [address, port] = this.#listener.localAddr
+    return { address, family: address.includes(':') ? 'IPv6' : 'IPv4', port }
+  }
+
+  /** Stops accepting; `'close'` (and `cb`) follow once in-flight requests are done. */
+  close(cb?: Callback): this {
+    if (this.#listener === null) {
+      if (cb) process.nextTick(cb, errnoError('ERR_SERVER_NOT_RUNNING', 'Server is not running.'))
+      return this
+    }
+    if (cb) this.#closeCallbacks.push(cb)
+    const listener = this.#listener
+    this.#listener = null
+    this.#closing = true
+    void sharedManager()
+      .closeListener(listener.id)
+      .then(() => this.#maybeClosed())
+    return this
+  }
+
+  /** Aborts every request in flight and closes idle connections. */
+  closeAllConnections(): void {
+    if (this.#listener === null) return
+    sharedManager().abortAll(this.#listener.id)
+    sharedManager().closeIdle(this.#listener.id)
+  }
+
+  /** Closes keep-alive connections that are between requests. */
+  closeIdleConnections(): void {
+    if (this.#listener !== null) sharedManager().closeIdle(this.#listener.id)
+  }
+
+  setTimeout(ms: number, cb?: () => void): this {
+    this.timeout = ms
+    if (cb) this.on('timeout', cb)
+    return this
+  }
+
+  getConnections(cb: (err: Error | null, count: number) => void): this {
+    process.nextTick(cb, null, this.#inFlight)
+    return this
+  }
+
+  /** Present for compatibility; an open listener always keeps the process alive. */
+  ref(): this {
+    return this
+  }
+
+  /** Present for compatibility; an open listener always keeps the process alive. */
+  unref(): this {
+    return this
+  }
+
+  #bind(host: string | undefined, port: number): ListenerInfo {
+    const scheme = this.#tls ? 'https' : 'http'
+    const options = {
+      tls: this.#tls,
+      keepAliveTimeout: this.keepAliveTimeout,
+      headersTimeout: this.headersTimeout,
+      requestTimeout: this.requestTimeout,
+      maxBodySize: this.#maxBodySize,
+    }
+    this.#exchange.keepAliveTimeout = this.keepAliveTimeout
+    const handler = nodeHandler((req: IncomingMessage, res: ServerResponse) => this.#request(req, res), this.#exchange)
+    const manager = sharedManager()
+    if (host === undefined || host === '::') {
+      // node:http listens on every address, IPv6 and IPv4, when no host is given.
+      try {
+        return manager.listenNow(`${scheme}://[::]:${port}`, handler, options)
+      } catch (err) {
+        if (host !== undefined || (err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw err
+        return manager.listenNow(`${scheme}://0.0.0.0:${port}`, handler, options)
+      }
+    }
+    const address = host === 'localhost' ? '127.0.0.1' : host
+    return manager.listenNow(`${scheme}://${address.includes(':') ? `[${address}]` : address}:${port}`, handler, options)
+  }
+
+  #request(req: IncomingMessage, res: ServerResponse): void {
+    this.#inFlight++
+    this.emit('request', req, res)
+  }
+
+  #settled(): void {
+    this.#inFlight--
+    if (this.#closing) this.#maybeClosed()
+  }
+
+  #maybeClosed(): void {
+    if (!this.#closing || this.#inFlight > 0 || this.#listener !== null) return
+    this.#closing = false
+    const callbacks = this.#closeCallbacks
+    this.#closeCallbacks = []
+    this.emit('close')
+    for (const cb of callbacks) cb()
+  }
+}
+
+/**
+ * Like `http.createServer([options], listener)`, serving on mgnode.
+ */
+export function createServer(options?: ServerOptions | RequestListener, listener?: RequestListener): MgnodeServer {
+  if (typeof options === 'function') return new MgnodeServer({}, options)
+  return new MgnodeServer(options ?? {}, listener)
+}

@@ -1,0 +1,274 @@
+/**
+ * `EngineSocket`: the socket a genuine `http.ServerResponse` writes to.
+ *
+ * It has the members that node:http's `OutgoingMessage`, Express, Koa,
+ * on-finished and friends use on `res.socket` / `req.socket`, and turns writes
+ * into engine commands on the request's `Reply`. Writes are batched: nothing
+ * crosses to the engine until the response ends, 256 KiB pile up, or the
+ * current burst of synchronous writes is over (one microtask for all sockets).
+ */
+import { EventEmitter } from 'node:events'
+import type { ServerResponse } from 'node:http'
+
+import type { Reply } from '../reply'
+import type { EngineRequest } from '../types'
+
+/** Pending bytes that force a crossing to the engine. */
+const BATCH_LIMIT = 256 * 1024
+
+type WriteCallback = (err?: Error | null) => void
+
+/** Sockets with buffered writes, flushed together at the end of the burst. */
+let flushQueue: EngineSocket[] = []
+let flushScheduled = false
+
+function flushAll(): void {
+  const queue = flushQueue
+  flushQueue = []
+  flushScheduled = false
+  for (const socket of queue) socket._flushQueued()
+}
+
+function runCallbacks(callbacks: WriteCallback[]): void {
+  for (const cb of callbacks) cb()
+}
+
+function toChunk(data: string | Uint8Array, encoding: BufferEncoding | undefined): string | Uint8Array {
+  if (typeof data !== 'string') return data
+  // The engine encodes strings as UTF-8; node:http writes its headers as latin1.
+  if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') return data
+  return Buffer.from(data, encoding)
+}
+
+/** Tells `OutgoingMessage` it may write again (its flag is private; find it once). */
+let needDrainKey: symbol | null | undefined
+function clearNeedDrain(res: ServerResponse): void {
+  if (needDrainKey === undefined) {
+    needDrainKey = Object.getOwnPropertySymbols(res).find((s) => s.description === 'kNeedDrain') ?? null
+  }
+  if (needDrainKey !== null) (res as unknown as Record<symbol, boolean>)[needDrainKey] = false
+}
+
+export class EngineSocket extends EventEmitter {
+  readonly remoteAddress: string
+  readonly remotePort: number
+  readonly remoteFamily: string
+  readonly localAddress: string
+  readonly localPort: number
+  /** Only present on TLS connections, like `tls.TLSSocket#encrypted`. */
+  declare encrypted?: boolean
+  readable = false
+  writable = true
+  destroyed = false
+  connecting = false
+  /** The response currently using this socket (node:http convention). */
+  _httpMessage: ServerResponse | null = null
+  /** Read by `OutgoingMessage` when it ends a response. */
+  readonly _writableState = { corked: 0, length: 0 }
+  bytesRead: number
+  bytesWritten = 0
+  timeout = 0
+
+  #reply: Reply
+  #pending: Array<string | Uint8Array> = []
+  #pendingBytes = 0
+  #callbacks: WriteCallback[] = []
+  #queued = false
+  #ended = false
+
+  constructor(req: EngineRequest, reply: Reply) {
+    super()
+    this.#reply = reply
+    this.remoteAddress = req.remoteAddress
+    this.remotePort = req.remotePort
+    this.remoteFamily = req.remoteAddress.includes(':') ? 'IPv6' : 'IPv4'
+    this.localAddress = req.localAddress
+    this.localPort = req.localPort
+    this.bytesRead = req.body.length
+    if (req.tls) this.encrypted = true
+  }
+
+  get writableLength(): number {
+    return this.#pendingBytes
+  }
+
+  get writableHighWaterMark(): number {
+    return BATCH_LIMIT
+  }
+
+  get writableEnded(): boolean {
+    return this.#ended
+  }
+
+  get writableFinished(): boolean {
+    return this.#ended
+  }
+
+  get pending(): boolean {
+    return false
+  }
+
+  get readyState(): string {
+    return this.destroyed ? 'closed' : 'open'
+  }
+
+  address(): { address: string; family: string; port: number } {
+    return { address: this.localAddress, family: this.localAddress.includes(':') ? 'IPv6' : 'IPv4', port: this.localPort }
+  }
+
+  write(data: string | Uint8Array, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
+    if (typeof encoding === 'function') {
+      cb = encoding
+      encoding = undefined
+    }
+    if (this.destroyed || this.#ended) {
+      if (cb) process.nextTick(cb, new Error('write after the connection closed'))
+      return false
+    }
+    const chunk = toChunk(data, encoding)
+    const size = typeof chunk === 'string' ? chunk.length : chunk.byteLength
+    if (size > 0) {
+      this.#pending.push(chunk)
+      this.#pendingBytes += size
+    }
+    if (cb) this.#callbacks.push(cb)
+    this._writableState.length = this.#pendingBytes
+    if (this.#pendingBytes >= BATCH_LIMIT) return this._flush(false)
+    if (this._writableState.corked === 0) this.#schedule()
+    return true
+  }
+
+  cork(): void {
+    this._writableState.corked++
+  }
+
+  uncork(): void {
+    if (this._writableState.corked > 0) this._writableState.corked--
+    if (this._writableState.corked === 0 && this.#pending.length > 0) this.#schedule()
+  }
+
+  /**
+   * Sends what is buffered. With `end`, the response is complete and the
+   * connection stays open unless `keepAlive` is false.
+   * @internal
+   */
+  _flush(end: boolean, keepAlive = true): boolean {
+    if (this.#ended || this.destroyed) return false
+    const pending = this.#pending
+    let data: string | Uint8Array
+    if (pending.length === 0) data = ''
+    else if (pending.length === 1) data = pending[0]
+    else if (pending.every((c) => typeof c === 'string')) data = pending.join('')
+    else data = Buffer.concat(pending.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)))
+    this.#pending = []
+    this.bytesWritten += this.#pendingBytes
+    this.#pendingBytes = 0
+    this._writableState.length = 0
+    if (end) this.#ended = true
+    const ok = data === '' && !end ? true : this.#reply.writeRaw(data, end, keepAlive)
+    const callbacks = this.#callbacks
+    if (callbacks.length > 0) {
+      this.#callbacks = []
+      process.nextTick(runCallbacks, callbacks)
+    }
+    return ok
+  }
+
+  /** The engine's send buffer drained: let the response write again. @internal */
+  _drained(): void {
+    const res = this._httpMessage
+    this.emit('drain')
+    if (res !== null && !res.writableEnded) {
+      clearNeedDrain(res)
+      res.emit('drain')
+    }
+  }
+
+  /** The client went away (or the response was aborted). @internal */
+  _gone(): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.writable = false
+    const callbacks = this.#callbacks
+    this.#callbacks = []
+    this.#pending = []
+    for (const cb of callbacks) process.nextTick(cb, new Error('socket hang up'))
+    this.emit('end')
+    this.emit('close', true)
+  }
+
+  setTimeout(ms: number, cb?: () => void): this {
+    this.timeout = ms
+    if (cb) this.once('timeout', cb)
+    return this
+  }
+
+  setNoDelay(): this {
+    return this
+  }
+
+  setKeepAlive(): this {
+    return this
+  }
+
+  setEncoding(): this {
+    return this
+  }
+
+  pause(): this {
+    return this
+  }
+
+  resume(): this {
+    return this
+  }
+
+  ref(): this {
+    return this
+  }
+
+  unref(): this {
+    return this
+  }
+
+  end(data?: string | Uint8Array | (() => void), encoding?: BufferEncoding | (() => void), cb?: () => void): this {
+    if (typeof data === 'function') cb = data as () => void
+    else if (data !== undefined) this.write(data, typeof encoding === 'string' ? encoding : undefined)
+    if (typeof encoding === 'function') cb = encoding
+    if (!this.#ended && !this.destroyed) this._flush(true, false)
+    if (cb) process.nextTick(cb)
+    return this
+  }
+
+  /** Ends the response soon: node:http calls it for a last response. */
+  destroySoon(): void {
+    this.end()
+  }
+
+  destroy(err?: Error): this {
+    if (this.destroyed) return this
+    if (!this.#ended) {
+      this.#ended = true
+      this.#reply.abort()
+    }
+    this._gone()
+    if (err && this.listenerCount('error') > 0) this.emit('error', err)
+    return this
+  }
+
+  #schedule(): void {
+    if (this.#queued) return
+    this.#queued = true
+    flushQueue.push(this)
+    if (!flushScheduled) {
+      flushScheduled = true
+      queueMicrotask(flushAll)
+    }
+  }
+
+  /** @internal called by the flush queue. */
+  _flushQueued(): void {
+    this.#queued = false
+    this._flush(false)
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * `Server` and `serve()`: run an existing app on mgnode, on the main thread
+ * or in worker threads. The counterpart of cymongoose's `WSGIServer`/`serve`.
+ */
+import { createHandler } from './app-handler'
+import type { Handler } from './dispatch'
+import { MgnodeError } from './errors'
+import { Manager } from './manager'
+import type { ListenerInfo, ListenOptions, TlsOptions } from './types'
+import { loadApp } from './workers/load-app'
+import { WorkerPool } from './workers/pool'
+
+/** Options of `Server` and `serve`. */
+export interface ServerOptions {
+  /**
+   * Worker threads, each running its own copy of the app loaded from a module.
+   * More than 1 needs `app` to be a module specifier. Default 1 (main thread).
+   */
+  workers?: number
+  /** Hears errors of the engine and of workers (crashes, restarts), not app errors. */
+  errorHandler?: (err: Error) => void
+  /** Seconds a streaming response may wait on a client that stopped reading. Default 5. */
+  streamTimeout?: number
+  /** Largest request body in bytes (413 above). Default 16 MiB. */
+  maxBodySize?: number
+  /** Certificate and key (PEM, EC P-256) for `https://` URLs. */
+  tls?: TlsOptions
+  /** ms an idle keep-alive connection stays open. Default 5000. */
+  keepAliveTimeout?: number
+  /** ms a client has to send a request head. Default 60000. */
+  headersTimeout?: number
+  /** ms in-flight requests get to finish on shutdown. Default 10000. */
+  shutdownTimeout?: number
+}
+
+/** An app: a request listener, an Express/Koa/Connect/fetch app, or a module specifier exporting one. */
+export type App = unknown
+
+/**
+ * Serves an app on mgnode.
+ *
+ * ```js
+ * const { Server } = require('mgnode')
+ * const server = new Server(expressApp)
+ * const { localAddr } = await server.listen('http://127.0.0.1:0')
+ * await server.run() // until SIGINT/SIGTERM, then drains
+ * ```
+ */
+export class Server {
+  /** The low-level manager behind this server. */
+  readonly manager: Manager
+  readonly listeners: ListenerInfo[] = []
+  #app: App
+  #options: ServerOptions
+  #pool: WorkerPool | null = null
+  #poolStart: Promise<WorkerPool> | null = null
+  #handler: Promise<Handler> | null = null
+  #closing: Promise<void> | null = null
+
+  constructor(app: App, options: ServerOptions = {}) {
+    const workers = options.workers ?? 1
+    if (!Number.isInteger(workers) || workers < 1) {
+      throw new MgnodeError('ERR_INVALID_ARG_VALUE', `workers must be a positive integer, got ${String(options.workers)}`)
+    }
+    if (workers > 1 && typeof app !== 'string') {
+      throw new MgnodeError(
+        'ERR_MGNODE_WORKERS',
+        `workers: ${workers} needs the app as a module each worker can load, e.g. new Server('./app.js', { workers: ${workers} }) ` +
+          'where app.js exports the app as default or as "app"',
+      )
+    }
+    this.#app = app
+    this.#options = options
+    this.manager = new Manager()
+  }
+
+  /** Starts listening on `url`; may be called for several URLs. */
+  async listen(url: string): Promise<ListenerInfo> {
+    if (this.#closing) throw new MgnodeError('ERR_SERVER_CLOSED', 'Server is closed')
+    const options = this.#listenOptions()
+    let info: ListenerInfo
+    if ((this.#options.workers ?? 1) > 1) {
+      const pool = await this.#startPool()
+      info = await this.manager.listenForWorkers(url, options)
+      await pool.attach(info.id)
+    } else {
+      info = await this.manager.listen(url, await this.#mainHandler(), options)
+    }
+    this.listeners.push(info)
+    return info
+  }
+
+  /** Serves until SIGINT or SIGTERM, then drains in-flight requests and resolves. */
+  async run(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        resolve()
+      }
+      process.on('SIGINT', stop)
+      process.on('SIGTERM', stop)
+    })
+    await this.close()
+  }
+
+  /** Stops listening, lets in-flight requests finish, stops workers and the engine. */
+  close(): Promise<void> {
+    if (this.#closing === null) {
+      this.#closing = (async () => {
+        await this.manager.close(this.#options.shutdownTimeout ?? 10_000)
+        await this.#pool?.stop()
+      })()
+    }
+    return this.#closing
+  }
+
+  /** Thread ids of running workers (empty without workers). */
+  get workerThreadIds(): number[] {
+    return this.#pool?.threadIds ?? []
+  }
+
+  #listenOptions(): ListenOptions {
+    const o = this.#options
+    return {
+      tls: o.tls,
+      maxBodySize: o.maxBodySize,
+      keepAliveTimeout: o.keepAliveTimeout,
+      headersTimeout: o.headersTimeout,
+      streamTimeout: Math.round((o.streamTimeout ?? 5) * 1000),
+    }
+  }
+
+  #mainHandler(): Promise<Handler> {
+    if (this.#handler === null) {
+      const options = { keepAliveTimeout: this.#options.keepAliveTimeout }
+      this.#handler =
+        typeof this.#app === 'string'
+          ? loadApp(this.#app).then((app) => createHandler(app, options))
+          : Promise.resolve(createHandler(this.#app, options))
+    }
+    return this.#handler
+  }
+
+  #startPool(): Promise<WorkerPool> {
+    if (this.#poolStart === null) {
+      const pool = new WorkerPool(this.manager, this.#app as string, this.#options.workers ?? 1, {
+        errorHandler: this.#options.errorHandler,
+      })
+      this.#pool = pool
+      this.#poolStart = pool.start().then(() => pool)
+    }
+    return this.#poolStart
+  }
+}
+
+/** `Server` under the name cymongoose users know. */
+export const WSGIServer = Server
+
+/**
+ * Serves `app` on `url` until SIGINT/SIGTERM, then drains and resolves.
+ *
+ * ```js
+ * const { serve } = require('mgnode')
+ * serve(app, 'http://0.0.0.0:8000')
+ * serve('./app.js', 'http://0.0.0.0:8000', { workers: 4 })
+ * ```
+ */
+export async function serve(app: App, url: string, options: ServerOptions = {}): Promise<Server> {
+  const server = new Server(app, options)
+  await server.listen(url)
+  await server.run()
+  return server
+}

@@ -1,0 +1,46 @@
+/**
+ * Body of each worker thread: loads the app, then attaches to the main
+ * thread's listeners and answers the engine directly (not via the main thread).
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+
+import { createHandler } from '../app-handler'
+import { Dispatcher } from '../dispatch'
+import { binding } from '../native'
+import { loadApp } from './load-app'
+import type { FromWorker, ToWorker, WorkerData } from './messages'
+
+const port = parentPort
+const data = workerData as WorkerData
+
+function post(msg: FromWorker): void {
+  port?.postMessage(msg)
+}
+
+async function main(): Promise<void> {
+  let dispatcher: Dispatcher
+  try {
+    const app = await loadApp(data.specifier, data.cwd)
+    dispatcher = new Dispatcher(new binding.Responder(data.managerId), createHandler(app))
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err))
+    post({ type: 'load-failed', message: e.message, stack: e.stack })
+    return
+  }
+  port?.on('message', (msg: ToWorker) => {
+    if (msg.type !== 'attach') return
+    try {
+      const holder: { sink: { takeEvents(): unknown[] } | null } = { sink: null }
+      const sink = binding.attachSink(data.managerId, msg.listenerId, () => {
+        if (holder.sink !== null) dispatcher.dispatch(holder.sink.takeEvents())
+      })
+      holder.sink = sink
+      post({ type: 'attached', listenerId: msg.listenerId, sinkId: sink.sinkId })
+    } catch (err) {
+      post({ type: 'attach-failed', listenerId: msg.listenerId, message: (err as Error).message })
+    }
+  })
+  post({ type: 'ready' })
+}
+
+void main()
