@@ -57,7 +57,8 @@ export class EngineSocket extends EventEmitter {
   readonly localPort: number
   /** Only present on TLS connections, like `tls.TLSSocket#encrypted`. */
   declare encrypted?: boolean
-  readable = false
+  /** on-finished (Express, Koa) treats a request whose socket is not readable as finished. */
+  readable = true
   writable = true
   destroyed = false
   connecting = false
@@ -189,6 +190,7 @@ export class EngineSocket extends EventEmitter {
     if (this.destroyed) return
     this.destroyed = true
     this.writable = false
+    this.readable = false
     const callbacks = this.#callbacks
     this.#callbacks = []
     this.#pending = []
