@@ -37,13 +37,23 @@ struct Listener {
   conn: Conn,
   config: ListenerConfig,
   sinks: RefCell<Vec<Arc<RequestSink>>>,
+  /// Where the next tie-break starts.
+  next_sink: std::cell::Cell<usize>,
   closed: std::cell::Cell<bool>,
 }
 
 impl Listener {
-  /// The sink with the fewest requests in flight.
+  /// The sink with the fewest requests in flight; ties go round-robin.
   fn pick_sink(&self) -> Option<Arc<RequestSink>> {
-    self.sinks.borrow().iter().min_by_key(|s| s.in_flight()).cloned()
+    let sinks = self.sinks.borrow();
+    let n = sinks.len();
+    if n <= 1 {
+      return sinks.first().cloned();
+    }
+    let start = self.next_sink.get() % n;
+    let best = (0..n).map(|k| (start + k) % n).min_by_key(|&i| sinks[i].in_flight())?;
+    self.next_sink.set(best + 1);
+    Some(sinks[best].clone())
   }
 }
 
@@ -416,6 +426,7 @@ impl Engine {
       conn,
       config,
       sinks: RefCell::new(sink.into_iter().collect()),
+      next_sink: std::cell::Cell::new(0),
       closed: std::cell::Cell::new(false),
     };
     self.listeners.insert(id, Rc::new(listener));
