@@ -1,0 +1,87 @@
+import test from 'ava'
+import { threadId } from 'node:worker_threads'
+import { fileURLToPath } from 'node:url'
+
+import { Server } from '../dist/index.js'
+
+const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
+
+async function get(port, path) {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`)
+  return { status: res.status, body: await res.text() }
+}
+
+test('workers: 2 serves from two different worker threads behind one listener', async (t) => {
+  const server = new Server(fixture('thread-app.cjs'), { workers: 2 })
+  t.teardown(() => server.close())
+  const { localAddr } = await server.listen('http://127.0.0.1:0')
+  t.is(server.workerThreadIds.length, 2)
+  // Concurrent slow requests spread over the workers (fewest in flight wins).
+  const replies = await Promise.all(Array.from({ length: 8 }, () => get(localAddr[1], '/slow')))
+  const threads = new Set(replies.map((r) => r.body))
+  t.true(replies.every((r) => r.status === 200))
+  t.is(threads.size, 2)
+  t.false(threads.has(String(threadId)), 'the main thread served a request')
+  for (const id of threads) t.true(server.workerThreadIds.includes(Number(id)))
+})
+
+test('a worker that crashes mid-request: that request gets 502, errorHandler hears, the others keep serving, it restarts', async (t) => {
+  const errors = []
+  const server = new Server(fixture('thread-app.cjs'), { workers: 2, errorHandler: (err) => errors.push(err) })
+  t.teardown(() => server.close())
+  const { localAddr } = await server.listen('http://127.0.0.1:0')
+  const before = new Set(server.workerThreadIds)
+  const crashed = await get(localAddr[1], '/crash')
+  t.is(crashed.status, 502)
+  for (let i = 0; i < 6; i++) t.is((await get(localAddr[1], '/')).status, 200)
+  // The dead worker is replaced with a new thread.
+  const deadline = Date.now() + 5000
+  while (Date.now() < deadline && (server.workerThreadIds.length < 2 || server.workerThreadIds.every((id) => before.has(id)))) {
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  t.is(server.workerThreadIds.length, 2)
+  t.true(server.workerThreadIds.some((id) => !before.has(id)), 'no new worker was started')
+  t.true(errors.some((e) => /crash/.test(e.message)))
+  t.true(errors.some((e) => e.code === 'ERR_MGNODE_WORKER_EXITED'))
+  const after = await Promise.all(Array.from({ length: 6 }, () => get(localAddr[1], '/slow')))
+  t.true(after.every((r) => r.status === 200))
+})
+
+test('a worker that throws at load time makes listen() reject with the cause', async (t) => {
+  const server = new Server(fixture('throws-at-load.cjs'), { workers: 2 })
+  t.teardown(() => server.close())
+  const err = await t.throwsAsync(server.listen('http://127.0.0.1:0'))
+  t.is(err.code, 'ERR_MGNODE_WORKER_LOAD')
+  t.regex(err.message, /deliberate load failure/)
+})
+
+test('workers > 1 with a function app is a clear error that says how to pass a module', (t) => {
+  const err = t.throws(() => new Server((req, res) => res.end(), { workers: 2 }))
+  t.is(err.code, 'ERR_MGNODE_WORKERS')
+  t.regex(err.message, /module/)
+})
+
+test('an ESM module exporting `app` is served on the main thread with workers: 1', async (t) => {
+  const server = new Server(fixture('esm-app.mjs'))
+  t.teardown(() => server.close())
+  const { localAddr } = await server.listen('http://127.0.0.1:0')
+  t.deepEqual(await get(localAddr[1], '/'), { status: 200, body: 'esm GET' })
+})
+
+test('a module without an app is refused with ERR_MGNODE_NO_APP', async (t) => {
+  const server = new Server(fixture('no-app.cjs'))
+  t.teardown(() => server.close())
+  const err = await t.throwsAsync(server.listen('http://127.0.0.1:0'))
+  t.is(err.code, 'ERR_MGNODE_NO_APP')
+})
+
+test('close() drains in-flight requests on workers before stopping them', async (t) => {
+  const server = new Server(fixture('thread-app.cjs'), { workers: 2 })
+  const { localAddr } = await server.listen('http://127.0.0.1:0')
+  const pending = Promise.all(Array.from({ length: 4 }, () => get(localAddr[1], '/slow')))
+  await new Promise((r) => setTimeout(r, 10))
+  await server.close()
+  const replies = await pending
+  t.true(replies.every((r) => r.status === 200 && /^\d+$/.test(r.body)))
+  t.deepEqual(server.workerThreadIds, [])
+})
