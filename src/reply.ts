@@ -21,6 +21,12 @@ export interface ReplyHost {
   readonly replies: Map<number, Reply>
 }
 
+/** Receives a reply's drain and close notifications. */
+export interface ReplyObserver {
+  _drained(): void
+  _gone(): void
+}
+
 const enum State {
   Fresh,
   Streaming,
@@ -38,6 +44,8 @@ export class Reply {
   ondrain: (() => void) | null = null
   /** Called once if the exchange is cut short: the client went away, `abort()`, or shutdown. */
   onclose: ((aborted: boolean) => void) | null = null
+  /** Like `ondrain`/`onclose`, for adapters that own one object per exchange (no closures). */
+  observer: ReplyObserver | null = null
 
   #host: ReplyHost
   #isHead: boolean
@@ -198,6 +206,7 @@ export class Reply {
     this.#drainWaiters = null
     if (waiters !== null) for (const w of waiters) w()
     this.ondrain?.()
+    this.observer?._drained()
   }
 
   /** @internal The connection closed before the response ended. */
@@ -230,6 +239,7 @@ export class Reply {
     this.#drainWaiters = null
     if (waiters !== null) for (const w of waiters) w()
     this.onclose?.(true)
+    this.observer?._gone()
   }
 
   /** After an abort, writes are ignored; after a normal end they are a bug. */

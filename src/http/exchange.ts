@@ -106,8 +106,7 @@ export function createExchange(reqData: EngineRequest, reply: Reply, options: Ex
   res.on('prefinish', onPrefinish)
   res.on('finish', onFinish)
   socket.on('close', onSocketGone)
-  reply.ondrain = () => socket._drained()
-  reply.onclose = () => socket._gone()
+  reply.observer = socket
   return ex
 }
 

@@ -1,0 +1,171 @@
+/**
+ * `FastResponse`: a stand-in for the global `Response` that keeps the body and
+ * init it was given and builds Node's own `Response` (several microseconds
+ * each) only when something reads more than status and headers. The adapter
+ * sends a still-lazy one straight from its string or bytes, in one piece.
+ */
+import { forwardMissing, INSPECT } from './forward'
+
+/** Node's own `Response`, whatever the global is later replaced with. */
+export const RealResponse: typeof Response = globalThis.Response
+
+type HeadersInit = ConstructorParameters<typeof Headers>[0]
+
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304])
+
+/** Content-Type a body brings when the init gives none, as the Fetch standard defines it. */
+export function defaultContentType(body: unknown): string | null {
+  if (typeof body === 'string') return 'text/plain;charset=UTF-8'
+  if (body instanceof URLSearchParams) return 'application/x-www-form-urlencoded;charset=UTF-8'
+  if (body instanceof Blob && body.type !== '') return body.type
+  return null
+}
+
+/** Bodies kept as they are; anything else is handed to the real `Response` at once. */
+function isKeptBody(body: unknown): boolean {
+  return (
+    body === null ||
+    body === undefined ||
+    typeof body === 'string' ||
+    body instanceof Uint8Array ||
+    body instanceof ArrayBuffer ||
+    ArrayBuffer.isView(body) ||
+    body instanceof URLSearchParams ||
+    body instanceof Blob ||
+    body instanceof ReadableStream
+  )
+}
+
+/**
+ * Installed as the global `Response` by `fetchHandler()` (unless
+ * `fastResponse: false`). Application code does not name it:
+ *
+ * ```js
+ * const res = new Response('hello', { status: 201 })  // a FastResponse
+ * res instanceof Response                              // true
+ * await res.text()                                     // 'hello' (builds the real one)
+ * ```
+ */
+export class FastResponse {
+  #body: unknown
+  #status: number
+  #statusText: string
+  #headersInit: unknown
+  #headers: Headers | undefined = undefined
+  #real: Response | undefined = undefined
+
+  constructor(body?: unknown, init?: ResponseInit) {
+    const status = init?.status
+    this.#status = status === undefined ? 200 : Number(status)
+    this.#statusText = init?.statusText === undefined ? '' : String(init.statusText)
+    this.#headersInit = init?.headers
+    this.#body = body ?? null
+    // The same checks, and the same errors, as the real constructor for what is kept here.
+    if (!Number.isInteger(this.#status) || this.#status < 200 || this.#status > 599) {
+      throw new RangeError(`init["status"] must be in the range of 200 to 599, inclusive.`)
+    }
+    if (this.#body !== null && NULL_BODY_STATUS.has(this.#status)) {
+      throw new TypeError('Response constructor: Invalid response status code ' + this.#status)
+    }
+    if (this.#body instanceof ReadableStream && this.#body.locked) {
+      throw new TypeError('Response body object should not be disturbed or locked')
+    }
+    if (!isKeptBody(this.#body)) FastResponse.realOf(this)
+  }
+
+  get status(): number {
+    return this.#real !== undefined ? this.#real.status : this.#status
+  }
+
+  get ok(): boolean {
+    const status = this.status
+    return status >= 200 && status <= 299
+  }
+
+  get statusText(): string {
+    return this.#real !== undefined ? this.#real.statusText : this.#statusText
+  }
+
+  /** Built on first use from the init headers plus the body's default Content-Type. */
+  get headers(): Headers {
+    if (this.#real !== undefined) return this.#real.headers
+    if (this.#headers === undefined) {
+      const headers = new Headers(this.#headersInit as HeadersInit)
+      const type = defaultContentType(this.#body)
+      if (type !== null && !headers.has('content-type')) headers.set('content-type', type)
+      this.#headers = headers
+    }
+    return this.#headers
+  }
+
+  get bodyUsed(): boolean {
+    return this.#real !== undefined && this.#real.bodyUsed
+  }
+
+  /** True while nothing but status and headers has been read: `lazyParts` is valid. @internal */
+  static isLazy(res: object): res is FastResponse {
+    return #real in res && (res as FastResponse).#real === undefined
+  }
+
+  /**
+   * What a lazy response was made from: the body as given, and the headers as
+   * given (or the `Headers` made from them if they were read). @internal
+   */
+  static lazyBody(res: FastResponse): unknown {
+    return res.#body
+  }
+
+  /** @internal */
+  static lazyHeaders(res: FastResponse): unknown {
+    return res.#headers ?? res.#headersInit
+  }
+
+  /** Node's own `Response` with the same status, headers and body, made once. */
+  static realOf(res: FastResponse): Response {
+    if (res.#real === undefined) {
+      const headers = (res.#headers ?? res.#headersInit) as HeadersInit
+      const init: ResponseInit = { status: res.#status, statusText: res.#statusText, headers }
+      res.#real = new RealResponse(res.#body as ConstructorParameters<typeof Response>[0], init)
+    }
+    return res.#real
+  }
+
+  static json(data: unknown, init?: ResponseInit): Response {
+    return RealResponse.json(data, init)
+  }
+
+  static error(): Response {
+    return RealResponse.error()
+  }
+
+  static redirect(...args: Parameters<typeof Response.redirect>): Response {
+    return RealResponse.redirect(...args)
+  }
+
+  /** Responses made by Node's own class (by `fetch()`, say) are Responses too. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && RealResponse.prototype.isPrototypeOf(value)
+  }
+
+  [INSPECT](_depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
+    return inspect(FastResponse.realOf(this), options)
+  }
+}
+
+Object.setPrototypeOf(FastResponse.prototype, RealResponse.prototype)
+Object.setPrototypeOf(FastResponse, RealResponse)
+forwardMissing(FastResponse.prototype, RealResponse.prototype, new RealResponse(null), (self) =>
+  FastResponse.realOf(self as FastResponse),
+)
+
+/** Makes `FastResponse` the global `Response` (once per thread). */
+export function installFastResponse(): void {
+  if (globalThis.Response !== (FastResponse as unknown as typeof Response)) {
+    Object.defineProperty(globalThis, 'Response', {
+      configurable: true,
+      writable: true,
+      enumerable: false,
+      value: FastResponse,
+    })
+  }
+}
