@@ -7,6 +7,7 @@ import type { RequestListener } from 'node:http'
 
 import type { Handler } from './dispatch'
 import { MgnodeError } from './errors'
+import { fetchHandler, isFetchApp } from './fetch'
 import { nodeHandler } from './http/exchange'
 
 /** Settings that shape the handler. */
@@ -34,6 +35,7 @@ export function toRequestListener(app: unknown): RequestListener | null {
 
 /** Builds the engine handler for an app. */
 export function createHandler(app: unknown, options: AppHandlerOptions = {}): Handler {
+  if (isFetchApp(app)) return fetchHandler(app)
   const listener = toRequestListener(app)
   if (listener === null) {
     throw new MgnodeError(
