@@ -97,6 +97,12 @@ export declare class Responder {
   write(connId: number, data: Uint8Array, flags: number): void
   /** Like `write`, for a string (sent as UTF-8). */
   writeString(connId: number, data: string, flags: number): void
+  /**
+   * Sends `length` bytes of the file at `path`, from `offset`, as the rest of
+   * the response body (the head must already be written); the engine reads
+   * the file itself. `flags` apply when it is done (1 end, 2 close after).
+   */
+  sendFile(connId: number, path: string, offset: number, length: number, flags: number): void
   /** Drops a connection at once. */
   abort(connId: number): void
 }

@@ -13,6 +13,8 @@ export type { ServerOptions as CreateServerOptions, AddressInfo } from './http/s
 export { nodeHandler } from './http/exchange'
 export { fetchHandler, isFetchApp, markFetch } from './fetch'
 export type { FetchApp, FetchFunction, FetchObject } from './fetch'
+export { sendFile } from './send-file'
+export type { SendFileOptions } from './send-file'
 export { Manager } from './manager'
 export type { Handler } from './dispatch'
 export { Reply, HIGH_WATER_MARK } from './reply'

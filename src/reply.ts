@@ -186,6 +186,19 @@ export class Reply {
     return this.#push(data, flags)
   }
 
+  /**
+   * Ends the response with `length` bytes of the file at `path` from `offset`,
+   * read and sent by the engine (no file bytes pass through JavaScript). The
+   * head, with its Content-Length, must already have been written.
+   */
+  sendFileBody(path: string, offset: number, length: number, keepAlive = true): void {
+    if (this.#ended('sendFileBody')) return
+    let flags = WriteFlag.End
+    if (!keepAlive || !this.#keepAlive) flags |= WriteFlag.Close
+    this.#finish()
+    this.#host.responder.sendFile(this.connId, path, offset, length, flags)
+  }
+
   /** Drops the connection without completing the response. */
   abort(): void {
     if (this.#state === State.Finished) return

@@ -102,7 +102,12 @@ export class FastResponse {
     return this.#real !== undefined && this.#real.bodyUsed
   }
 
-  /** True while nothing but status and headers has been read: `lazyParts` is valid. @internal */
+  /** True for stand-ins, whether or not they built their real `Response` yet. @internal */
+  static isFast(res: object): res is FastResponse {
+    return #real in res
+  }
+
+  /** True while nothing but status and headers has been read, so `lazyBody` is what to send. @internal */
   static isLazy(res: object): res is FastResponse {
     return #real in res && (res as FastResponse).#real === undefined
   }

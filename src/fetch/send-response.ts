@@ -31,7 +31,7 @@ export function sendResponse(res: unknown, reply: Reply, isHead: boolean): void 
     )
   }
   if (FastResponse.isLazy(res)) return sendLazy(res, reply, isHead)
-  const real = res instanceof FastResponse ? FastResponse.realOf(res) : res
+  const real = FastResponse.isFast(res) ? FastResponse.realOf(res) : res
   return sendReal(real, reply, isHead)
 }
 

@@ -68,6 +68,8 @@ export class EngineSocket extends EventEmitter {
   readonly _writableState = { corked: 0, length: 0 }
   bytesRead: number
   bytesWritten = 0
+  /** A file the engine sends after the head, set by `sendFile`. @internal */
+  _fileBody: { path: string; offset: number; length: number } | null = null
   timeout = 0
 
   #reply: Reply
@@ -166,7 +168,16 @@ export class EngineSocket extends EventEmitter {
     this.#pendingBytes = 0
     this._writableState.length = 0
     if (end) this.#ended = true
-    const ok = data === '' && !end ? true : this.#reply.writeRaw(data, end, keepAlive)
+    const file = end ? this._fileBody : null
+    let ok: boolean
+    if (file !== null) {
+      this.#reply.writeRaw(data, false)
+      this.#reply.sendFileBody(file.path, file.offset, file.length, keepAlive)
+      this.bytesWritten += file.length
+      ok = true
+    } else {
+      ok = data === '' && !end ? true : this.#reply.writeRaw(data, end, keepAlive)
+    }
     const callbacks = this.#callbacks
     if (callbacks.length > 0) {
       this.#callbacks = []

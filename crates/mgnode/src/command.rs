@@ -59,6 +59,9 @@ pub enum Command {
   CloseIdle { listener: u64 },
   /// Bytes of a response (already framed by JS unless `CHUNKED`).
   Write { conn: u64, data: Vec<u8>, flags: u32 },
+  /// Send `length` bytes of the file at `path` from `offset` as the rest of
+  /// the body, then apply `flags` (end, close) as a write would.
+  SendFile { conn: u64, path: String, offset: u64, length: u64, flags: u32 },
   /// Drop the connection now.
   Abort { conn: u64 },
   /// Stop accepting, let in-flight responses finish for `grace_ms`, then close everything.

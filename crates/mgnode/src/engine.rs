@@ -18,6 +18,7 @@ use mongoose_sys as sys;
 use crate::command::{write_flags, Bound, Command, ListenError, ListenerConfig};
 use crate::conn::Conn;
 use crate::doorbell::{BellReceiver, LoopHandle};
+use crate::file_body::{FileBody, Pumped};
 use crate::parser::{Parsed, ParsedRequest, RequestParser};
 use crate::response::{chunk_prefix, error_response, CONTINUE, LAST_CHUNK};
 use crate::sink::{Peer, RequestSink, SinkEvent};
@@ -75,6 +76,8 @@ struct Connection {
   busy: Option<Arc<RequestSink>>,
   /// A complete request waiting for a sink to attach (all workers down or starting).
   parked: Option<(ParsedRequest, Instant)>,
+  /// A file being sent as the body of the current response.
+  file: Option<FileBody>,
   keep_alive: bool,
   want_drain: bool,
   paused: bool,
@@ -96,6 +99,8 @@ pub struct Engine {
   to_ring: Vec<Arc<RequestSink>>,
   /// Connections written to in this pass, flushed once commands are applied.
   to_flush: Vec<u64>,
+  /// Connections sending a file body.
+  file_watch: Vec<u64>,
   drain_watch: Vec<u64>,
   shutdown_at: Option<Instant>,
   last_sweep: Instant,
@@ -134,6 +139,7 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ear: BellReceiver, re
       conns: HashMap::new(),
       to_ring: Vec::new(),
       to_flush: Vec::new(),
+      file_watch: Vec::new(),
       drain_watch: Vec::new(),
       shutdown_at: None,
       last_sweep: now,
@@ -216,6 +222,7 @@ impl Engine {
         parser: RequestParser::new(),
         busy: None,
         parked: None,
+        file: None,
         keep_alive: true,
         want_drain: false,
         paused: false,
@@ -306,6 +313,7 @@ impl Engine {
     while let Ok(cmd) = self.rx.try_recv() {
       self.apply(cmd, mgr);
     }
+    self.pump_files();
     // Writing now rather than after the next poll saves a pass per response.
     for id in self.to_flush.drain(..) {
       if let Some(c) = self.conns.get(&id) {
@@ -340,6 +348,7 @@ impl Engine {
   fn apply(&mut self, cmd: Command, mgr: *mut sys::mg_mgr) {
     match cmd {
       Command::Write { conn, data, flags } => self.write(conn, &data, flags),
+      Command::SendFile { conn, path, offset, length, flags } => self.send_file(conn, &path, offset, length, flags),
       Command::Abort { conn } => {
         if let Some(c) = self.conns.get(&conn) {
           c.conn.close_now();
@@ -521,15 +530,22 @@ impl Engine {
       c.want_drain = true;
       self.drain_watch.push(id);
     }
-    if flags & write_flags::END == 0 {
-      return;
+    if flags & write_flags::END != 0 {
+      self.end_response(id, flags & write_flags::CLOSE != 0);
     }
+  }
+
+  /// The current response is complete: free the connection for the next
+  /// request, or close it.
+  fn end_response(&mut self, id: u64, close: bool) {
+    let Some(c) = self.conns.get_mut(&id) else { return };
+    let conn = c.conn;
     if let Some(sink) = c.busy.take() {
       sink.request_done();
     }
     c.want_drain = false;
     c.idle_since = self.now;
-    if flags & write_flags::CLOSE != 0 || !c.keep_alive || c.listener.closed.get() {
+    if close || !c.keep_alive || c.listener.closed.get() {
       conn.close_after_flush();
       return;
     }
@@ -539,6 +555,63 @@ impl Engine {
     }
     // The next pipelined request may already be buffered.
     self.process(id);
+  }
+
+  /// Starts sending a file as the rest of the current response's body.
+  fn send_file(&mut self, id: u64, path: &str, offset: u64, length: u64, flags: u32) {
+    let Some(c) = self.conns.get_mut(&id) else { return };
+    if c.busy.is_none() || c.file.is_some() {
+      return;
+    }
+    match FileBody::open(path, offset, length, flags) {
+      Ok(body) => {
+        c.file = Some(body);
+        self.file_watch.push(id);
+      }
+      // The head is already out, so the response cannot become an error: cut it.
+      Err(_) => c.conn.close_now(),
+    }
+  }
+
+  /// Feeds file bodies into connections whose send buffers have room.
+  fn pump_files(&mut self) {
+    if self.file_watch.is_empty() {
+      return;
+    }
+    let mut done: Vec<(u64, bool)> = Vec::new();
+    let conns = &mut self.conns;
+    let to_flush = &mut self.to_flush;
+    self.file_watch.retain(|id| {
+      let Some(c) = conns.get_mut(id) else { return false };
+      let Some(body) = c.file.as_mut() else { return false };
+      if c.conn.is_closing() {
+        c.file = None;
+        return false;
+      }
+      let before = c.conn.send_len();
+      let (queued, state) = body.pump(c.conn);
+      c.queued_total += queued;
+      if before == 0 && queued > 0 {
+        to_flush.push(*id);
+      }
+      match state {
+        Pumped::More => true,
+        Pumped::Done => {
+          let flags = body.flags;
+          c.file = None;
+          done.push((*id, flags & write_flags::CLOSE != 0));
+          false
+        }
+        Pumped::Failed => {
+          c.file = None;
+          c.conn.close_now();
+          false
+        }
+      }
+    });
+    for (id, close) in done {
+      self.end_response(id, close);
+    }
   }
 
   /// Tells JS about connections whose send buffer drained.

@@ -12,6 +12,7 @@ mod command;
 mod conn;
 mod doorbell;
 mod engine;
+mod file_body;
 pub mod events;
 pub mod manager;
 mod parser;

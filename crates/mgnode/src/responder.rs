@@ -54,6 +54,15 @@ impl Responder {
     self.handle.send(Command::Write { conn: conn_id as u64, data: data.into_bytes(), flags });
   }
 
+  /// Sends `length` bytes of the file at `path`, from `offset`, as the rest of
+  /// the response body (the head must already be written); the engine reads
+  /// the file itself. `flags` apply when it is done (1 end, 2 close after).
+  #[napi]
+  pub fn send_file(&self, conn_id: i64, path: String, offset: f64, length: f64, flags: u32) {
+    let (offset, length) = (offset.max(0.0) as u64, length.max(0.0) as u64);
+    self.handle.send(Command::SendFile { conn: conn_id as u64, path, offset, length, flags });
+  }
+
   /// Drops a connection at once.
   #[napi]
   pub fn abort(&self, conn_id: i64) {
