@@ -5,6 +5,7 @@
  * sends a still-lazy one straight from its string or bytes, in one piece.
  */
 import { forwardMissing, INSPECT } from './forward'
+import { isSourceStream, isTaken, isUsable, sourceStream } from './source-stream'
 
 /** Node's own `Response`, whatever the global is later replaced with. */
 export const RealResponse: typeof Response = globalThis.Response
@@ -19,6 +20,15 @@ export function defaultContentType(body: unknown): string | null {
   if (body instanceof URLSearchParams) return 'application/x-www-form-urlencoded;charset=UTF-8'
   if (body instanceof Blob && body.type !== '') return body.type
   return null
+}
+
+/** The bytes or text of a body held in memory; undefined for blobs, streams and null. */
+export function inMemory(body: unknown): string | Uint8Array | undefined {
+  if (typeof body === 'string' || body instanceof Uint8Array) return body
+  if (body instanceof ArrayBuffer) return new Uint8Array(body)
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
+  if (body instanceof URLSearchParams) return body.toString()
+  return undefined
 }
 
 /** Bodies kept as they are; anything else is handed to the real `Response` at once. */
@@ -52,6 +62,7 @@ export class FastResponse {
   #statusText: string
   #headersInit: unknown
   #headers: Headers | undefined = undefined
+  #stream: ReadableStream<Uint8Array> | undefined = undefined
   #real: Response | undefined = undefined
 
   constructor(body?: unknown, init?: ResponseInit) {
@@ -67,7 +78,7 @@ export class FastResponse {
     if (this.#body !== null && NULL_BODY_STATUS.has(this.#status)) {
       throw new TypeError('Response constructor: Invalid response status code ' + this.#status)
     }
-    if (this.#body instanceof ReadableStream && this.#body.locked) {
+    if (this.#body instanceof ReadableStream && !isUsable(this.#body)) {
       throw new TypeError('Response body object should not be disturbed or locked')
     }
     if (!isKeptBody(this.#body)) FastResponse.realOf(this)
@@ -98,8 +109,26 @@ export class FastResponse {
     return this.#headers
   }
 
+  /**
+   * For bodies held in memory, a stream that remembers them (see
+   * `source-stream.ts`), so a response rebuilt from this one's body can still
+   * be sent in one piece. Other bodies come from the real `Response`.
+   */
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.#real !== undefined) return this.#real.body
+    if (this.#stream !== undefined) return this.#stream
+    // Rebuilt from another response's in-memory body: pass that stream on as it is.
+    if (isSourceStream(this.#body)) return this.#body
+    const bytes = inMemory(this.#body)
+    if (bytes !== undefined) return (this.#stream = sourceStream(bytes))
+    if (this.#body === null) return null
+    return FastResponse.realOf(this).body
+  }
+
   get bodyUsed(): boolean {
-    return this.#real !== undefined && this.#real.bodyUsed
+    if (this.#real !== undefined) return this.#real.bodyUsed
+    const stream = this.#stream ?? this.#body
+    return isSourceStream(stream) && isTaken(stream)
   }
 
   /** True for stand-ins, whether or not they built their real `Response` yet. @internal */
@@ -125,12 +154,21 @@ export class FastResponse {
     return res.#headers ?? res.#headersInit
   }
 
+  /** The stream `body` handed out, if it was asked for. @internal */
+  static lazyStream(res: FastResponse): ReadableStream<Uint8Array> | undefined {
+    return res.#stream
+  }
+
   /** Node's own `Response` with the same status, headers and body, made once. */
   static realOf(res: FastResponse): Response {
     if (res.#real === undefined) {
-      const headers = (res.#headers ?? res.#headersInit) as HeadersInit
+      // Once `body` was handed out, the real response must use that very stream (and so
+      // cannot derive the Content-Type from the body itself: take it from `headers`).
+      const stream = res.#stream
+      const headers = (stream !== undefined ? res.headers : res.#headers ?? res.#headersInit) as HeadersInit
       const init: ResponseInit = { status: res.#status, statusText: res.#statusText, headers }
-      res.#real = new RealResponse(res.#body as ConstructorParameters<typeof Response>[0], init)
+      const body = stream ?? res.#body
+      res.#real = new RealResponse(body as ConstructorParameters<typeof Response>[0], init)
     }
     return res.#real
   }
@@ -147,8 +185,9 @@ export class FastResponse {
     return RealResponse.redirect(...args)
   }
 
-  /** Responses made by Node's own class (by `fetch()`, say) are Responses too. */
-  static [Symbol.hasInstance](value: unknown): boolean {
+  /** Responses made by Node's own class (by `fetch()`, say) are Responses too. Subclasses check as usual. */
+  static [Symbol.hasInstance](this: unknown, value: unknown): boolean {
+    if (this !== FastResponse) return Function.prototype[Symbol.hasInstance].call(this, value)
     return typeof value === 'object' && value !== null && RealResponse.prototype.isPrototypeOf(value)
   }
 

@@ -24,6 +24,12 @@ export function forwardMissing(standIn: object, realProto: object, sample: objec
         get(this: object) {
           return (realOf(this) as Real)[key]
         },
+        set:
+          typeof desc.set === 'function'
+            ? function (this: object, value: unknown) {
+                ;(realOf(this) as Real)[key] = value
+              }
+            : undefined,
       })
     } else if (typeof desc.value === 'function') {
       Object.defineProperty(standIn, key, {
@@ -40,10 +46,14 @@ export function forwardMissing(standIn: object, realProto: object, sample: objec
   }
   for (const sym of Object.getOwnPropertySymbols(sample)) {
     if (sym in standIn) continue
+    // Node's internals also assign these slots, so they forward writes too.
     Object.defineProperty(standIn, sym, {
       configurable: true,
       get(this: object) {
         return (realOf(this) as Real)[sym]
+      },
+      set(this: object, value: unknown) {
+        ;(realOf(this) as Real)[sym] = value
       },
     })
   }

@@ -1,16 +1,11 @@
 /** `fetchHandler()`: a fetch app as a low-level engine handler. */
 import type { Handler } from '../dispatch'
 import { MgnodeError } from '../errors'
-import type { Reply } from '../reply'
-import type { EngineRequest } from '../types'
 import { fetchFunctionOf, isFetchApp } from './detect'
-import { installFastResponse } from './fast-response'
-import { LazyRequest } from './lazy-request'
-import { requestUrl } from './request-url'
-import { sendResponse } from './send-response'
+import type * as HandleFetch from './handle-fetch'
 import type { FetchApp, FetchHandlerOptions } from './types'
 
-const BAD_REQUEST_HEADERS = Object.freeze(['content-type', 'text/plain; charset=utf-8', 'connection', 'close'])
+let handleFetch: typeof HandleFetch | undefined
 
 /**
  * Turns a fetch app (a Hono app, `{ fetch }`, or a `markFetch()`ed function)
@@ -30,24 +25,8 @@ export function fetchHandler(app: FetchApp, options: FetchHandlerOptions = {}): 
   if (!isFetchApp(app) && typeof app !== 'function') {
     throw new MgnodeError('ERR_INVALID_ARG_TYPE', 'fetchHandler() expects an object with a fetch() method or a function')
   }
-  if (options.fastResponse !== false) installFastResponse()
-  const call = fetchFunctionOf(app)
-
-  return function handleFetch(req: EngineRequest, reply: Reply): unknown {
-    const url = requestUrl(req)
-    if (url === null) {
-      reply.send(400, BAD_REQUEST_HEADERS, 'Bad Request')
-      return undefined
-    }
-    const isHead = req.method === 'HEAD'
-    const result = call(new LazyRequest(url, req, reply) as unknown as Request, req)
-    if (result instanceof Promise || isThenable(result)) {
-      return Promise.resolve(result).then((res) => sendResponse(res, reply, isHead))
-    }
-    return sendResponse(result, reply, isHead)
-  }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  // Loaded here rather than imported: apps that are not fetch apps never pay for Node's fetch classes.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  handleFetch ??= require('./handle-fetch') as typeof HandleFetch
+  return handleFetch.makeFetchHandler(fetchFunctionOf(app), options)
 }

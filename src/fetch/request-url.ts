@@ -5,8 +5,9 @@
  */
 import type { EngineRequest } from '../types'
 
-/** Origins by `scheme://host`; bounded because Host headers come from clients. */
-const origins = new Map<string, string>()
+/** Origins by Host header, one table per scheme; bounded because Host headers come from clients. */
+const httpOrigins = new Map<string, string>()
+const httpsOrigins = new Map<string, string>()
 const MAX_ORIGINS = 256
 
 /**
@@ -28,21 +29,30 @@ function hostHeader(rawHeaders: readonly string[]): string | undefined {
   return undefined
 }
 
-function originOf(scheme: string, host: string): string | null {
-  const key = scheme + host
-  const cached = origins.get(key)
-  if (cached !== undefined) return cached
-  if (host === '' || BAD_HOST.test(host)) return null
-  let origin: string
-  try {
-    // The parser lower-cases the host, drops a default port, and validates it.
-    origin = new URL(key).origin
-  } catch {
-    return null
+/** The last answer, checked before the tables: most requests repeat the previous Host. */
+let lastHost = ''
+let lastTls = false
+let lastOrigin = ''
+
+function originOf(tls: boolean, host: string): string | null {
+  if (host === lastHost && tls === lastTls && lastOrigin !== '') return lastOrigin
+  const table = tls ? httpsOrigins : httpOrigins
+  let origin = table.get(host)
+  if (origin === undefined) {
+    if (host === '' || BAD_HOST.test(host)) return null
+    try {
+      // The parser lower-cases the host, drops a default port, and validates it.
+      origin = new URL((tls ? 'https://' : 'http://') + host).origin
+    } catch {
+      return null
+    }
+    if (origin === 'null') return null
+    if (table.size >= MAX_ORIGINS) table.clear()
+    table.set(host, origin)
   }
-  if (origin === 'null') return null
-  if (origins.size >= MAX_ORIGINS) origins.clear()
-  origins.set(key, origin)
+  lastHost = host
+  lastTls = tls
+  lastOrigin = origin
   return origin
 }
 
@@ -53,7 +63,6 @@ function originOf(scheme: string, host: string): string | null {
  */
 export function requestUrl(req: EngineRequest): string | null {
   const target = req.url
-  const scheme = req.tls ? 'https://' : 'http://'
   if (target.charCodeAt(0) !== 47 /* '/' */) return absoluteTarget(target)
   let host = hostHeader(req.rawHeaders)
   if (host === undefined) {
@@ -61,12 +70,19 @@ export function requestUrl(req: EngineRequest): string | null {
     const addr = req.localAddress.includes(':') ? '[' + req.localAddress + ']' : req.localAddress
     host = addr + ':' + req.localPort
   }
-  const origin = originOf(scheme, host)
+  const origin = originOf(req.tls, host)
   if (origin === null) return null
   if (CANONICAL_TARGET.test(target) && !DOT_SEGMENT.test(target)) return origin + target
+  // Concatenated, not resolved against a base: `//evil/x` must stay a path.
+  return parsedHref(origin + target)
+}
+
+/** What `new Request(url).url` reports: the parsed URL without its fragment. */
+function parsedHref(url: string): string | null {
   try {
-    // Concatenated, not resolved against a base: `//evil/x` must stay a path.
-    return new URL(origin + target).href
+    const parsed = new URL(url)
+    parsed.hash = ''
+    return parsed.href
   } catch {
     return null
   }
@@ -74,10 +90,5 @@ export function requestUrl(req: EngineRequest): string | null {
 
 /** Absolute-form targets (`GET http://host/path`, as sent to proxies) name their own host. */
 function absoluteTarget(target: string): string | null {
-  if (!/^https?:\/\//i.test(target)) return null
-  try {
-    return new URL(target).href
-  } catch {
-    return null
-  }
+  return /^https?:\/\//i.test(target) ? parsedHref(target) : null
 }

@@ -1,5 +1,5 @@
 /**
- * The string or bytes a real `Response` was made from, read without draining
+ * The string, bytes or Blob a real `Response` was made from, read without draining
  * its stream.
  *
  * Node's `Response` (undici) keeps the value a body was built from next to its
@@ -31,13 +31,13 @@ function findStateKey(): symbol | undefined {
 
 const STATE = findStateKey()
 
-/** The body's original string or bytes if it is still unread; otherwise undefined. */
-export function bodySource(res: Response): string | Uint8Array | undefined {
+/** The body's original string, bytes or Blob if it is still unread; otherwise undefined. */
+export function bodySource(res: Response): string | Uint8Array | Blob | undefined {
   if (STATE === undefined) return undefined
   const body = (res as unknown as Record<symbol, { body?: BodyState | null } | undefined>)[STATE]?.body
   if (body === undefined || body === null) return undefined
   const source = body.source
-  if (typeof source !== 'string' && !(source instanceof Uint8Array)) return undefined
+  if (typeof source !== 'string' && !(source instanceof Uint8Array) && !(source instanceof Blob)) return undefined
   const stream = body.stream
   if (stream !== undefined && (stream.locked || res.bodyUsed)) return undefined
   return source

@@ -6,18 +6,15 @@
  */
 import { MgnodeError } from '../errors'
 import type { Reply } from '../reply'
-import { defaultContentType, FastResponse, RealResponse } from './fast-response'
+import { defaultContentType, FastResponse, inMemory, RealResponse } from './fast-response'
 import { flattenHeaders } from './response-headers'
 import { bodySource } from './response-source'
+import { claimSource } from './source-stream'
 
 /** Blobs up to this size are read whole and sent with a Content-Length; bigger ones stream. */
 const WHOLE_BLOB_LIMIT = 1024 * 1024
 
 const noop = (): void => {}
-
-function asBytes(view: ArrayBufferView): Uint8Array {
-  return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
-}
 
 /**
  * Sends `res` on `reply`. Returns a promise only when the body has to be
@@ -39,44 +36,57 @@ export function sendResponse(res: unknown, reply: Reply, isHead: boolean): void 
 function sendLazy(res: FastResponse, reply: Reply, isHead: boolean): void | Promise<void> {
   const body = FastResponse.lazyBody(res)
   const status = res.status
-  if (typeof body === 'string') {
-    reply.send(status, flattenHeaders(FastResponse.lazyHeaders(res), 'text/plain;charset=UTF-8'), body)
-    return
-  }
-  if (body === null) return sendEmpty(reply, status, flattenHeaders(FastResponse.lazyHeaders(res), null), isHead)
-  if (body instanceof Uint8Array) {
-    reply.send(status, flattenHeaders(FastResponse.lazyHeaders(res), null), body)
-    return
-  }
-  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
-    const bytes = body instanceof ArrayBuffer ? new Uint8Array(body) : asBytes(body)
-    reply.send(status, flattenHeaders(FastResponse.lazyHeaders(res), null), bytes)
-    return
+  const handedOut = FastResponse.lazyStream(res)
+  if (handedOut === undefined) {
+    if (typeof body === 'string') {
+      reply.send(status, flattenHeaders(FastResponse.lazyHeaders(res), 'text/plain;charset=UTF-8'), body)
+      return
+    }
+    if (body === null) return sendEmpty(reply, status, flattenHeaders(FastResponse.lazyHeaders(res), null), isHead)
+    const bytes = inMemory(body)
+    if (bytes !== undefined) {
+      reply.send(status, flattenHeaders(FastResponse.lazyHeaders(res), defaultContentType(body)), bytes)
+      return
+    }
   }
   const headers = flattenHeaders(FastResponse.lazyHeaders(res), defaultContentType(body))
-  if (body instanceof URLSearchParams) {
-    reply.send(status, headers, body.toString())
-    return
-  }
-  if (body instanceof ReadableStream) return pump(body, reply, status, headers, isHead)
+  if (handedOut !== undefined) return sendStream(handedOut, reply, status, headers, isHead)
+  if (body instanceof ReadableStream) return sendStream(body, reply, status, headers, isHead)
   if (body instanceof Blob) return sendBlob(body, reply, status, headers, isHead)
   return sendReal(FastResponse.realOf(res), reply, isHead)
 }
 
-/** Node's own `Response`: its source string or bytes when still unread, else its stream. */
+/** Node's own `Response`: its source string, bytes or Blob when still unread, else its stream. */
 function sendReal(res: Response, reply: Reply, isHead: boolean): void | Promise<void> {
-  if (res.bodyUsed) {
-    throw new MgnodeError('ERR_MGNODE_BODY_USED', 'The Response body was already read; it cannot be sent')
-  }
+  if (res.bodyUsed) throw bodyUsed()
   const headers = flattenHeaders(res.headers, null)
   const source = bodySource(res)
+  if (source instanceof Blob) return sendBlob(source, reply, res.status, headers, isHead)
   if (source !== undefined) {
     reply.send(res.status, headers, source)
     return
   }
   const stream = res.body
   if (stream === null) return sendEmpty(reply, res.status, headers, isHead)
-  return pump(stream, reply, res.status, headers, isHead)
+  return sendStream(stream, reply, res.status, headers, isHead)
+}
+
+function bodyUsed(): MgnodeError {
+  return new MgnodeError('ERR_MGNODE_BODY_USED', 'The Response body was already read; it cannot be sent')
+}
+
+/** A stream over a body still in memory is sent as that body; any other is pumped. */
+function sendStream(
+  stream: ReadableStream<unknown>,
+  reply: Reply,
+  status: number,
+  headers: readonly string[],
+  isHead: boolean,
+): void | Promise<void> {
+  const source = claimSource(stream)
+  if (source === null) throw bodyUsed()
+  if (source === undefined) return pump(stream, reply, status, headers, isHead)
+  reply.send(status, headers, source)
 }
 
 /**
@@ -148,7 +158,7 @@ async function pump(
 
 function toChunk(value: unknown): Uint8Array {
   if (value instanceof Uint8Array) return value
-  if (ArrayBuffer.isView(value)) return asBytes(value)
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
   if (value instanceof ArrayBuffer) return new Uint8Array(value)
   if (typeof value === 'string') return Buffer.from(value)
   throw new MgnodeError('ERR_MGNODE_INVALID_CHUNK', `A Response body stream must yield bytes, got ${typeof value}`)

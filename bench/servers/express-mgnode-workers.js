@@ -1,0 +1,7 @@
+'use strict'
+// Scenario 10: the Express 5 app on mgnode with two worker threads, each loading
+// apps/express-app.js, all fed by one Mongoose listener.
+const path = require('node:path')
+const { main, serveMgnode } = require('./_common')
+
+main(() => serveMgnode(path.join(__dirname, 'apps', 'express-app.js'), { workers: 2 }))
