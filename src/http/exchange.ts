@@ -70,7 +70,8 @@ function onSocketGone(this: EngineSocket): void {
   ex.options.onSettled?.()
 }
 
-function reportError(err: unknown, res: ServerResponse): void {
+/** A listener failed: 500 if nothing was sent yet, else the connection is cut. */
+export function reportError(err: unknown, res: ServerResponse): void {
   console.error(err)
   if (res.headersSent) {
     res.socket?.destroy()
@@ -100,12 +101,14 @@ export function createExchange(reqData: EngineRequest, reply: Reply, options: Ex
   const res = new ServerResponse(req)
   res.shouldKeepAlive = reqData.keepAlive
   ;(res as unknown as { _keepAliveTimeout: number })._keepAliveTimeout = options.keepAliveTimeout
+  // Before assignSocket's own 'close' listener: as in node:http, the request
+  // is aborted ('aborted', req.destroyed) before the response emits 'close'.
+  socket.on('close', onSocketGone)
   res.assignSocket(socket as never)
   const ex: Exchange = { req, res, socket, options }
   exchanges.set(res, ex)
   res.on('prefinish', onPrefinish)
   res.on('finish', onFinish)
-  socket.on('close', onSocketGone)
   reply.observer = socket
   return ex
 }

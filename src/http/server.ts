@@ -8,7 +8,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 
 import { MgnodeError } from '../errors'
 import type { ListenerInfo, TlsOptions } from '../types'
-import { nodeHandler } from './exchange'
+import { nodeHandler, reportError } from './exchange'
 import type { ExchangeOptions } from './exchange'
 import { sharedManager } from './shared-manager'
 
@@ -70,7 +70,9 @@ export class MgnodeServer extends EventEmitter {
   #exchange: ExchangeOptions
 
   constructor(options: ServerOptions = {}, listener?: RequestListener) {
-    super()
+    // 'request' is an event, so an async listener's rejection would be lost
+    // (emit() drops return values); capture it to answer like a throw does.
+    super({ captureRejections: true })
     if (options.cert !== undefined && options.key !== undefined) this.#tls = { cert: options.cert, key: options.key }
     if (typeof options.keepAliveTimeout === 'number') this.keepAliveTimeout = options.keepAliveTimeout
     if (typeof options.headersTimeout === 'number') this.headersTimeout = options.headersTimeout
@@ -198,6 +200,12 @@ export class MgnodeServer extends EventEmitter {
     }
     const address = host === 'localhost' ? '127.0.0.1' : host
     return manager.listenNow(`${scheme}://${address.includes(':') ? `[${address}]` : address}:${port}`, handler, options)
+  }
+
+  /** node:http's own handler for captured rejections: 500 (or abort) for 'request', else 'error'. */
+  [Symbol.for('nodejs.rejection')](err: unknown, event: string | symbol, ...args: unknown[]): void {
+    if (event === 'request') reportError(err, args[1] as ServerResponse)
+    else this.emit('error', err)
   }
 
   #request(req: IncomingMessage, res: ServerResponse): void {

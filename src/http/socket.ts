@@ -78,6 +78,8 @@ export class EngineSocket extends EventEmitter {
   #callbacks: WriteCallback[] = []
   #queued = false
   #ended = false
+  /** The engine asked us to wait for a drain; write() says so until it comes, as net.Socket does. */
+  #needDrain = false
 
   constructor(req: EngineRequest, reply: Reply) {
     super()
@@ -138,7 +140,9 @@ export class EngineSocket extends EventEmitter {
     this._writableState.length = this.#pendingBytes
     if (this.#pendingBytes >= BATCH_LIMIT) return this._flush(false)
     if (this._writableState.corked === 0) this.#schedule()
-    return true
+    // Not just the flushing write: a chunked res.write() returns what its last
+    // small write (the chunk's CRLF) returned, so the state must persist.
+    return !this.#needDrain
   }
 
   cork(): void {
@@ -178,6 +182,7 @@ export class EngineSocket extends EventEmitter {
     } else {
       ok = data === '' && !end ? true : this.#reply.writeRaw(data, end, keepAlive)
     }
+    if (!ok && !end) this.#needDrain = true
     const callbacks = this.#callbacks
     if (callbacks.length > 0) {
       this.#callbacks = []
@@ -188,6 +193,7 @@ export class EngineSocket extends EventEmitter {
 
   /** The engine's send buffer drained: let the response write again. @internal */
   _drained(): void {
+    this.#needDrain = false
     const res = this._httpMessage
     this.emit('drain')
     if (res !== null && !res.writableEnded) {
