@@ -170,19 +170,24 @@ export class Reply {
   /**
    * Sends bytes exactly as given; the caller frames the HTTP. `end` finishes the
    * response; `keepAlive: false` closes the connection once it is flushed.
+   * `tail`, if given, follows `data` in the same crossing (a head and its body
+   * without joining them in JavaScript first).
    */
-  writeRaw(data: string | Uint8Array, end: boolean, keepAlive = true): boolean {
+  writeRaw(data: string | Uint8Array, end: boolean, keepAlive = true, tail?: Uint8Array): boolean {
     if (this.#ended('writeRaw')) return false
     let flags = 0
     if (end) flags |= WriteFlag.End
     if (!keepAlive || (end && !this.#keepAlive)) flags |= WriteFlag.Close
+    if (end) this.#finish()
+    else this.#state = State.Streaming
+    if (tail !== undefined && typeof data === 'string') {
+      return this.#pushParts(data, tail, flags, end)
+    }
     if (end) {
-      this.#finish()
       if (typeof data === 'string') this.#host.responder.writeString(this.connId, data, flags)
       else this.#host.responder.write(this.connId, data, flags)
       return true
     }
-    this.#state = State.Streaming
     return this.#push(data, flags)
   }
 
@@ -237,6 +242,22 @@ export class Reply {
     }
     if (typeof chunk === 'string') this.#host.responder.writeString(this.connId, chunk, flags)
     else this.#host.responder.write(this.connId, chunk, flags)
+    return !wait
+  }
+
+  /** A string head and a byte body in one crossing (`respond` takes both). */
+  #pushParts(head: string, body: Uint8Array, flags: number, end: boolean): boolean {
+    if (end) {
+      this.#host.responder.respond(this.connId, head, body, flags)
+      return true
+    }
+    this.#pending += head.length + body.byteLength
+    const wait = this.#pending >= HIGH_WATER_MARK
+    if (wait && this.#drainWaiters === null) {
+      flags |= WriteFlag.WantDrain
+      this.#drainWaiters = []
+    }
+    this.#host.responder.respond(this.connId, head, body, flags)
     return !wait
   }
 
