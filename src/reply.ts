@@ -46,6 +46,8 @@ export class Reply {
   onclose: ((aborted: boolean) => void) | null = null
   /** Like `ondrain`/`onclose`, for adapters that own one object per exchange (no closures). */
   observer: ReplyObserver | null = null
+  /** Reason phrase for the status line (`HTTP/1.1 200 Fine`); the standard one when unset. */
+  statusMessage: string | undefined = undefined
 
   #host: ReplyHost
   #isHead: boolean
@@ -91,8 +93,12 @@ export class Reply {
     if (this.#ended('send')) return
     const user = serialiseHeaders(headers, true)
     let flags = WriteFlag.End
-    let head = statusLine(status) + dateHeader() + user.text
-    if (!this.#keepAlive) {
+    let head = statusLine(status, this.statusMessage) + dateHeader() + user.text
+    if (user.close) {
+      // The handler's own `Connection: close`: honour it rather than add a second one.
+      this.#keepAlive = false
+      flags |= WriteFlag.Close
+    } else if (!this.#keepAlive) {
       head += 'Connection: close\r\n'
       flags |= WriteFlag.Close
     } else if (this.#http10) {
@@ -119,8 +125,9 @@ export class Reply {
       throw new MgnodeError('ERR_HTTP_HEADERS_SENT', 'Cannot write headers after they are sent')
     }
     const user = serialiseHeaders(headers, false)
-    let head = statusLine(status) + dateHeader() + user.text
+    let head = statusLine(status, this.statusMessage) + dateHeader() + user.text
     let flags = 0
+    if (user.close) this.#keepAlive = false
     const bodyless = this.#isHead || status === 204 || status === 304
     if (user.contentLength < 0 && !bodyless) {
       if (this.#keepAlive && !this.#http10) {
@@ -128,11 +135,11 @@ export class Reply {
         this.#chunked = true
       } else {
         // HTTP/1.0 or closing: the end of the body is the end of the connection.
-        head += 'Connection: close\r\n'
+        if (!user.close) head += 'Connection: close\r\n'
         this.#keepAlive = false
       }
     } else if (!this.#keepAlive) {
-      head += 'Connection: close\r\n'
+      if (!user.close) head += 'Connection: close\r\n'
     } else if (this.#http10) {
       head += 'Connection: keep-alive\r\n'
     }
