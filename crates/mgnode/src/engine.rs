@@ -297,6 +297,11 @@ impl Engine {
         }
       }
       Command::DetachSink { listener, sink } => self.detach_sink(listener, sink),
+      Command::SetTimeouts { listener, timeouts } => {
+        if let Some(l) = self.listeners.get(&listener) {
+          l.timeouts.set(timeouts);
+        }
+      }
       Command::CloseIdle { listener } => {
         for c in self.conns.values_mut() {
           if c.is_idle() && c.listener.conn.id() == listener {
@@ -578,7 +583,8 @@ impl Engine {
     let now = self.now;
     for c in self.conns.values_mut() {
       let conn = c.conn;
-      let stream_timeout = c.listener.config.stream_timeout_ms;
+      let timeouts = c.listener.timeouts.get();
+      let stream_timeout = timeouts.stream_ms;
       let stalled = c.stalled_for(now);
       if c.unsent() > 0 {
         // Checked even while closing after a flush: a client that stopped
@@ -591,7 +597,6 @@ impl Engine {
       if conn.is_closing() || c.busy.is_some() {
         continue;
       }
-      let cfg = &c.listener.config;
       if let Some((_, since)) = &c.parked {
         if now.duration_since(*since) > PARK_LIMIT {
           c.parked = None;
@@ -600,13 +605,12 @@ impl Engine {
         continue;
       }
       if let Some(started) = c.request_started {
-        let limit = if c.parser.at_request_start() { cfg.headers_timeout_ms } else { cfg.request_timeout_ms };
+        let limit = if c.parser.at_request_start() { timeouts.headers_ms } else { timeouts.request_ms };
         if limit > 0 && now.duration_since(started) > Duration::from_millis(limit) {
           conn.consume(usize::MAX);
           c.refuse(408);
         }
-      } else if cfg.keep_alive_timeout_ms > 0
-        && now.duration_since(c.idle_since) > Duration::from_millis(cfg.keep_alive_timeout_ms)
+      } else if timeouts.keep_alive_ms > 0 && now.duration_since(c.idle_since) > Duration::from_millis(timeouts.keep_alive_ms)
       {
         conn.close_now();
       }

@@ -3,13 +3,15 @@
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
-use crate::command::ListenerConfig;
+use crate::command::{ListenerConfig, Timeouts};
 use crate::conn::Conn;
 use crate::sink::RequestSink;
 
 pub struct Listener {
   pub conn: Conn,
   pub config: ListenerConfig,
+  /// Starts as `config.timeouts`; `SetTimeouts` changes it.
+  pub timeouts: Cell<Timeouts>,
   pub sinks: RefCell<Vec<Arc<RequestSink>>>,
   /// Where the next tie-break starts.
   next_sink: Cell<usize>,
@@ -18,7 +20,14 @@ pub struct Listener {
 
 impl Listener {
   pub fn new(conn: Conn, config: ListenerConfig, sink: Option<Arc<RequestSink>>) -> Self {
-    Listener { conn, config, sinks: RefCell::new(sink.into_iter().collect()), next_sink: Cell::new(0), closed: Cell::new(false) }
+    Listener {
+      conn,
+      timeouts: Cell::new(config.timeouts),
+      config,
+      sinks: RefCell::new(sink.into_iter().collect()),
+      next_sink: Cell::new(0),
+      closed: Cell::new(false),
+    }
   }
 
   /// The sink with the fewest requests in flight; ties go round-robin.
