@@ -61,6 +61,11 @@ export declare class Manager {
    * until a sink is attached with `attachSink` (worker threads).
    */
   listen(url: string, options: NativeListenOptions, onEvents?: (() => void) | undefined | null): ListenResult
+  /**
+   * Changes a listener's timeouts (milliseconds, 0 for none); all four are
+   * given, as `listen` took them. Connections use them from their next check.
+   */
+  setTimeouts(listenerId: number, headers: number, request: number, keepAlive: number, stream: number): void
   /** Closes the listener's keep-alive connections that are between requests. */
   closeIdle(listenerId: number): void
   /** Detaches a sink whose thread is gone; requests it held are answered 502. */

@@ -584,3 +584,57 @@ test('reply.abort() drops the connection without a response; the server keeps se
 
   t.is((await simpleGet(port, '/ok')).body.toString(), 'ok')
 })
+
+test('reply.statusMessage sets the reason phrase; a CR or LF in it is refused', async (t) => {
+  const { port } = await startServer(t, (req, reply) => {
+    if (req.url === '/bad') {
+      reply.statusMessage = 'Fine\r\nX-Injected: 1'
+      t.throws(() => reply.send(200, {}, 'no'), { code: 'ERR_INVALID_CHAR' })
+      reply.statusMessage = undefined
+      reply.send(200, {}, 'standard')
+      return
+    }
+    reply.statusMessage = 'Fine Thanks'
+    if (req.url === '/stream') {
+      reply.writeHead(202)
+      reply.end('streamed')
+    } else {
+      reply.send(202, {}, 'whole')
+    }
+  })
+  const client = await RawClient.connect(port)
+  t.teardown(() => client.destroy())
+  await client.write(requestHead('GET', '/') + requestHead('GET', '/stream') + requestHead('GET', '/bad'))
+  const whole = await client.readResponse()
+  t.is(whole.statusText, 'Fine Thanks')
+  t.is(whole.body.toString(), 'whole')
+  const streamed = await client.readResponse()
+  t.is(streamed.status, 202)
+  t.is(streamed.statusText, 'Fine Thanks')
+  t.is(streamed.body.toString(), 'streamed')
+  const standard = await client.readResponse()
+  t.is(standard.statusText, 'OK')
+  t.false(standard.head.includes('X-Injected'))
+})
+
+test("a handler's own Connection: close ends the connection after its response", async (t) => {
+  const { port } = await startServer(t, (req, reply) => {
+    if (req.url === '/stream') {
+      reply.writeHead(200, { Connection: 'close' })
+      reply.end('bye')
+    } else {
+      reply.send(200, { connection: 'close' }, 'bye')
+    }
+  })
+  for (const path of ['/', '/stream']) {
+    const client = await RawClient.connect(port)
+    t.teardown(() => client.destroy())
+    await client.write(requestHead('GET', path) + requestHead('GET', '/never'))
+    const res = await client.readResponse()
+    t.is(res.body.toString(), 'bye', path)
+    t.deepEqual(res.headers.connection, ['close'], `${path}: one Connection header`)
+    const { closed, rest } = await client.drainToClose(2000)
+    t.true(closed, `${path}: the server closed the connection`)
+    t.is(rest.length, 0, `${path}: nothing answered after the close`)
+  }
+})

@@ -143,3 +143,24 @@ test('the fast Response is installed and behaves like Node\'s own', async (t) =>
   // Bodies it does not keep go straight to Node's Response.
   t.is(await new Response(123).text(), '123')
 })
+
+test('statusText becomes the reason phrase; Connection: close from the app closes the connection', async (t) => {
+  const { port } = await serveFetch(t, {
+    fetch: (request) =>
+      new URL(request.url).pathname === '/close'
+        ? new Response('bye', { headers: { connection: 'close' } })
+        : new Response('made', { status: 201, statusText: 'Made It' }),
+  })
+  const client = await RawClient.connect(port)
+  t.teardown(() => client.destroy())
+  await client.write(requestHead('GET', '/') + requestHead('GET', '/close') + requestHead('GET', '/'))
+  const made = await client.readResponse()
+  t.is(made.status, 201)
+  t.is(made.statusText, 'Made It')
+  const bye = await client.readResponse()
+  t.is(bye.statusText, 'OK')
+  t.deepEqual(bye.headers.connection, ['close'])
+  const { closed, rest } = await client.drainToClose(2000)
+  t.true(closed)
+  t.is(rest.length, 0)
+})

@@ -78,8 +78,11 @@ test('a module without an app is refused with ERR_MGNODE_NO_APP', async (t) => {
 test('close() drains in-flight requests on workers before stopping them', async (t) => {
   const server = new Server(fixture('thread-app.cjs'), { workers: 2 })
   const { localAddr } = await server.listen('http://127.0.0.1:0')
+  // Both workers up first, so the slow requests reach them rather than racing their start.
+  await Promise.all([get(localAddr[1], '/'), get(localAddr[1], '/')])
   const pending = Promise.all(Array.from({ length: 4 }, () => get(localAddr[1], '/slow')))
-  await new Promise((r) => setTimeout(r, 10))
+  // Give the requests time to arrive; they take 50 ms to answer.
+  await new Promise((r) => setTimeout(r, 20))
   await server.close()
   const replies = await pending
   t.true(replies.every((r) => r.status === 200 && /^\d+$/.test(r.body)))

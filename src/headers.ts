@@ -20,6 +20,8 @@ export interface SerialisedHead {
   text: string
   /** Value of a user-supplied Content-Length, or -1. */
   contentLength: number
+  /** The headers include `Connection: close`: the connection ends with this response. */
+  close: boolean
 }
 
 /**
@@ -29,10 +31,13 @@ export interface SerialisedHead {
 export function serialiseHeaders(headers: OutgoingHeaders | undefined, dropFraming: boolean): SerialisedHead {
   let text = ''
   let contentLength = -1
-  if (headers === undefined) return { text, contentLength }
+  let close = false
+  if (headers === undefined) return { text, contentLength, close }
   const add = (name: string, value: string): void => {
-    const lower = name.length === 14 || name.length === 17 ? name.toLowerCase() : ''
-    if (lower === 'content-length') {
+    const lower = name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : ''
+    if (lower === 'connection') {
+      close ||= /(?:^|,)\s*close\s*(?:,|$)/i.test(value)
+    } else if (lower === 'content-length') {
       contentLength = Number(value)
       if (dropFraming) return
     } else if (dropFraming && FRAMING.has(lower)) {
@@ -52,14 +57,17 @@ export function serialiseHeaders(headers: OutgoingHeaders | undefined, dropFrami
       }
     }
   }
-  return { text, contentLength }
+  return { text, contentLength, close }
 }
 
-export function statusLine(status: number): string {
+/** `HTTP/1.1 <status> <reason>\r\n`; the reason is the standard one unless `reason` is given. */
+export function statusLine(status: number, reason?: string): string {
   if (!Number.isInteger(status) || status < 100 || status > 999) {
     throw new MgnodeError('ERR_HTTP_INVALID_STATUS_CODE', `Invalid status code: ${status}`)
   }
-  return 'HTTP/1.1 ' + status + ' ' + (STATUS_CODES[status] ?? 'Unknown') + '\r\n'
+  if (reason === undefined || reason === '') reason = STATUS_CODES[status] ?? 'Unknown'
+  else if (FORBIDDEN.test(reason)) throw new MgnodeError('ERR_INVALID_CHAR', 'Invalid character in statusMessage')
+  return 'HTTP/1.1 ' + status + ' ' + reason + '\r\n'
 }
 
 let dateSecond = -1

@@ -96,6 +96,15 @@ export class Manager {
     this.#listeners.get(listenerId)?.dispatcher?.abortAll()
   }
 
+  /**
+   * Changes a listener's timeouts (ms; 0 turns one off); those not given keep
+   * the defaults `listen` uses. @internal
+   */
+  setTimeouts(listenerId: number, t: Pick<ListenOptions, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout' | 'streamTimeout'>): void {
+    if (this.#closing !== null) return
+    this.native.setTimeouts(listenerId, t.headersTimeout ?? 60_000, t.requestTimeout ?? 300_000, t.keepAliveTimeout ?? 5000, t.streamTimeout ?? 5000)
+  }
+
   /** Closes the idle keep-alive connections of a listener. @internal */
   closeIdle(listenerId: number): void {
     if (this.#closing === null) this.native.closeIdle(listenerId)

@@ -46,6 +46,8 @@ export class Reply {
   onclose: ((aborted: boolean) => void) | null = null
   /** Like `ondrain`/`onclose`, for adapters that own one object per exchange (no closures). */
   observer: ReplyObserver | null = null
+  /** Reason phrase for the status line (`HTTP/1.1 200 Fine`); the standard one when unset. */
+  statusMessage: string | undefined = undefined
 
   #host: ReplyHost
   #isHead: boolean
@@ -91,8 +93,12 @@ export class Reply {
     if (this.#ended('send')) return
     const user = serialiseHeaders(headers, true)
     let flags = WriteFlag.End
-    let head = statusLine(status) + dateHeader() + user.text
-    if (!this.#keepAlive) {
+    let head = statusLine(status, this.statusMessage) + dateHeader() + user.text
+    if (user.close) {
+      // The handler's own `Connection: close`: honour it rather than add a second one.
+      this.#keepAlive = false
+      flags |= WriteFlag.Close
+    } else if (!this.#keepAlive) {
       head += 'Connection: close\r\n'
       flags |= WriteFlag.Close
     } else if (this.#http10) {
@@ -119,8 +125,9 @@ export class Reply {
       throw new MgnodeError('ERR_HTTP_HEADERS_SENT', 'Cannot write headers after they are sent')
     }
     const user = serialiseHeaders(headers, false)
-    let head = statusLine(status) + dateHeader() + user.text
+    let head = statusLine(status, this.statusMessage) + dateHeader() + user.text
     let flags = 0
+    if (user.close) this.#keepAlive = false
     const bodyless = this.#isHead || status === 204 || status === 304
     if (user.contentLength < 0 && !bodyless) {
       if (this.#keepAlive && !this.#http10) {
@@ -128,11 +135,11 @@ export class Reply {
         this.#chunked = true
       } else {
         // HTTP/1.0 or closing: the end of the body is the end of the connection.
-        head += 'Connection: close\r\n'
+        if (!user.close) head += 'Connection: close\r\n'
         this.#keepAlive = false
       }
     } else if (!this.#keepAlive) {
-      head += 'Connection: close\r\n'
+      if (!user.close) head += 'Connection: close\r\n'
     } else if (this.#http10) {
       head += 'Connection: keep-alive\r\n'
     }
@@ -170,19 +177,24 @@ export class Reply {
   /**
    * Sends bytes exactly as given; the caller frames the HTTP. `end` finishes the
    * response; `keepAlive: false` closes the connection once it is flushed.
+   * `tail`, if given, follows `data` in the same crossing (a head and its body
+   * without joining them in JavaScript first).
    */
-  writeRaw(data: string | Uint8Array, end: boolean, keepAlive = true): boolean {
+  writeRaw(data: string | Uint8Array, end: boolean, keepAlive = true, tail?: Uint8Array): boolean {
     if (this.#ended('writeRaw')) return false
     let flags = 0
     if (end) flags |= WriteFlag.End
     if (!keepAlive || (end && !this.#keepAlive)) flags |= WriteFlag.Close
+    if (end) this.#finish()
+    else this.#state = State.Streaming
+    if (tail !== undefined && typeof data === 'string') {
+      return this.#pushParts(data, tail, flags, end)
+    }
     if (end) {
-      this.#finish()
       if (typeof data === 'string') this.#host.responder.writeString(this.connId, data, flags)
       else this.#host.responder.write(this.connId, data, flags)
       return true
     }
-    this.#state = State.Streaming
     return this.#push(data, flags)
   }
 
@@ -237,6 +249,22 @@ export class Reply {
     }
     if (typeof chunk === 'string') this.#host.responder.writeString(this.connId, chunk, flags)
     else this.#host.responder.write(this.connId, chunk, flags)
+    return !wait
+  }
+
+  /** A string head and a byte body in one crossing (`respond` takes both). */
+  #pushParts(head: string, body: Uint8Array, flags: number, end: boolean): boolean {
+    if (end) {
+      this.#host.responder.respond(this.connId, head, body, flags)
+      return true
+    }
+    this.#pending += head.length + body.byteLength
+    const wait = this.#pending >= HIGH_WATER_MARK
+    if (wait && this.#drainWaiters === null) {
+      flags |= WriteFlag.WantDrain
+      this.#drainWaiters = []
+    }
+    this.#host.responder.respond(this.connId, head, body, flags)
     return !wait
   }
 

@@ -7,6 +7,8 @@
  * Lower-cased names the engine frames itself: the adapter decides
  * Content-Length or chunking and keep-alive, so an app's own values (Hono's
  * `streamSSE()` sets `Transfer-Encoding` and `Connection`) would contradict it.
+ * `Connection: close` is the exception: the app wants the connection ended,
+ * and the `Reply` honours it.
  */
 function isHopByHop(lower: string): boolean {
   return lower === 'transfer-encoding' || lower === 'connection' || lower === 'keep-alive'
@@ -36,7 +38,7 @@ class FlatHeaders {
     if (n === 12 || n === 10 || n === 17) {
       const lower = name.toLowerCase()
       if (lower === 'content-type') this.hasType = true
-      else if (isHopByHop(lower)) return
+      else if (isHopByHop(lower) && !(lower === 'connection' && /^\s*close\s*$/i.test(value))) return
     }
     this.list.push(name, value)
   }

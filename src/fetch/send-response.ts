@@ -27,6 +27,9 @@ export function sendResponse(res: unknown, reply: Reply, isHead: boolean): void 
       `A fetch handler must return a Response or a promise of one, got ${res === null ? 'null' : typeof res}`,
     )
   }
+  // A custom reason phrase (`new Response(body, { statusText })`) goes on the status line.
+  const statusText = res.statusText
+  if (statusText !== '') reply.statusMessage = statusText
   if (FastResponse.isLazy(res)) return sendLazy(res, reply, isHead)
   const real = FastResponse.isFast(res) ? FastResponse.realOf(res) : res
   return sendReal(real, reply, isHead)

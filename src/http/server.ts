@@ -54,9 +54,6 @@ function errnoError(code: string, message: string): NodeJS.ErrnoException {
  * ```
  */
 export class MgnodeServer extends EventEmitter {
-  keepAliveTimeout = 5000
-  headersTimeout = 60_000
-  requestTimeout = 300_000
   timeout = 0
   maxHeadersCount: number | null = null
   maxRequestsPerSocket = 0
@@ -68,20 +65,69 @@ export class MgnodeServer extends EventEmitter {
   #closeCallbacks: Callback[] = []
   #closing = false
   #exchange: ExchangeOptions
+  #keepAliveTimeout = 5000
+  #headersTimeout = 60_000
+  #requestTimeout = 300_000
 
   constructor(options: ServerOptions = {}, listener?: RequestListener) {
     // 'request' is an event, so an async listener's rejection would be lost
     // (emit() drops return values); capture it to answer like a throw does.
     super({ captureRejections: true })
     if (options.cert !== undefined && options.key !== undefined) this.#tls = { cert: options.cert, key: options.key }
-    if (typeof options.keepAliveTimeout === 'number') this.keepAliveTimeout = options.keepAliveTimeout
-    if (typeof options.headersTimeout === 'number') this.headersTimeout = options.headersTimeout
-    if (typeof options.requestTimeout === 'number') this.requestTimeout = options.requestTimeout
+    if (typeof options.keepAliveTimeout === 'number') this.#keepAliveTimeout = options.keepAliveTimeout
+    if (typeof options.headersTimeout === 'number') this.#headersTimeout = options.headersTimeout
+    if (typeof options.requestTimeout === 'number') this.#requestTimeout = options.requestTimeout
     this.#maxBodySize = options.maxBodySize
     if (listener) this.on('request', listener)
     this.#exchange = {
-      keepAliveTimeout: this.keepAliveTimeout,
+      keepAliveTimeout: this.#keepAliveTimeout,
       onSettled: () => this.#settled(),
+    }
+  }
+
+  /** Idle time (ms) before a keep-alive connection is closed; may change while listening, as on node:http. */
+  get keepAliveTimeout(): number {
+    return this.#keepAliveTimeout
+  }
+
+  set keepAliveTimeout(ms: number) {
+    this.#keepAliveTimeout = ms
+    this.#exchange.keepAliveTimeout = ms
+    this.#pushTimeouts()
+  }
+
+  /** Time (ms) a client has to send a request head. */
+  get headersTimeout(): number {
+    return this.#headersTimeout
+  }
+
+  set headersTimeout(ms: number) {
+    this.#headersTimeout = ms
+    this.#pushTimeouts()
+  }
+
+  /** Time (ms) a client has to send a whole request. */
+  get requestTimeout(): number {
+    return this.#requestTimeout
+  }
+
+  set requestTimeout(ms: number) {
+    this.#requestTimeout = ms
+    this.#pushTimeouts()
+  }
+
+  /** The engine's copy of the timeouts, kept in step once listening. */
+  #pushTimeouts(): void {
+    if (this.#listener === null) return
+    sharedManager().setTimeouts(this.#listener.id, this.#timeoutOptions())
+  }
+
+  #timeoutOptions(): { keepAliveTimeout: number; headersTimeout: number; requestTimeout: number } {
+    const ms = (v: number): number => (Number.isFinite(v) && v > 0 ? Math.floor(v) : 0)
+    return {
+      keepAliveTimeout: ms(this.#keepAliveTimeout),
+      headersTimeout: ms(this.#headersTimeout),
+      requestTimeout: ms(this.#requestTimeout),
     }
   }
 
@@ -179,14 +225,7 @@ export class MgnodeServer extends EventEmitter {
 
   #bind(host: string | undefined, port: number): ListenerInfo {
     const scheme = this.#tls ? 'https' : 'http'
-    const options = {
-      tls: this.#tls,
-      keepAliveTimeout: this.keepAliveTimeout,
-      headersTimeout: this.headersTimeout,
-      requestTimeout: this.requestTimeout,
-      maxBodySize: this.#maxBodySize,
-    }
-    this.#exchange.keepAliveTimeout = this.keepAliveTimeout
+    const options = { tls: this.#tls, ...this.#timeoutOptions(), maxBodySize: this.#maxBodySize }
     const handler = nodeHandler((req: IncomingMessage, res: ServerResponse) => this.#request(req, res), this.#exchange)
     const manager = sharedManager()
     if (host === undefined || host === '::') {

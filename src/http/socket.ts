@@ -163,9 +163,14 @@ export class EngineSocket extends EventEmitter {
     if (this.#ended || this.destroyed) return false
     const pending = this.#pending
     let data: string | Uint8Array
+    // A string head and one byte body (the usual `res.end(buffer)`) cross as they are.
+    let tail: Uint8Array | undefined
     if (pending.length === 0) data = ''
     else if (pending.length === 1) data = pending[0]
-    else if (pending.every((c) => typeof c === 'string')) data = pending.join('')
+    else if (pending.length === 2 && typeof pending[0] === 'string' && typeof pending[1] !== 'string') {
+      data = pending[0]
+      tail = pending[1]
+    } else if (pending.every((c) => typeof c === 'string')) data = pending.join('')
     else data = Buffer.concat(pending.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)))
     this.#pending = []
     this.bytesWritten += this.#pendingBytes
@@ -175,12 +180,12 @@ export class EngineSocket extends EventEmitter {
     const file = end ? this._fileBody : null
     let ok: boolean
     if (file !== null) {
-      this.#reply.writeRaw(data, false)
+      this.#reply.writeRaw(data, false, true, tail)
       this.#reply.sendFileBody(file.path, file.offset, file.length, keepAlive)
       this.bytesWritten += file.length
       ok = true
     } else {
-      ok = data === '' && !end ? true : this.#reply.writeRaw(data, end, keepAlive)
+      ok = data === '' && !end ? true : this.#reply.writeRaw(data, end, keepAlive, tail)
     }
     if (!ok && !end) this.#needDrain = true
     const callbacks = this.#callbacks

@@ -19,15 +19,26 @@ pub mod write_flags {
   pub const CHUNKED: u32 = 8;
 }
 
+/// A listener's timeouts in milliseconds (0 turns one off). They can change
+/// while it listens (node:http servers set `keepAliveTimeout` after `listen()`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Timeouts {
+  /// From the first byte of a request to the end of its head.
+  pub headers_ms: u64,
+  /// From the first byte of a request to the end of its body.
+  pub request_ms: u64,
+  /// How long a connection may sit idle between requests.
+  pub keep_alive_ms: u64,
+  /// How long a response may make no progress because the client is not reading.
+  pub stream_ms: u64,
+}
+
 /// Everything a listener needs besides its address.
 #[derive(Clone)]
 pub struct ListenerConfig {
   pub limits: Limits,
   pub tls: Option<(Vec<u8>, Vec<u8>)>,
-  pub headers_timeout_ms: u64,
-  pub request_timeout_ms: u64,
-  pub keep_alive_timeout_ms: u64,
-  pub stream_timeout_ms: u64,
+  pub timeouts: Timeouts,
 }
 
 /// Where a listener ended up.
@@ -57,6 +68,8 @@ pub enum Command {
   CloseListener { listener: u64, reply: Sender<()> },
   /// Close a listener's keep-alive connections that are between requests.
   CloseIdle { listener: u64 },
+  /// Replace a listener's timeouts; connections use the new ones from their next check.
+  SetTimeouts { listener: u64, timeouts: Timeouts },
   /// Bytes of a response (already framed by JS unless `CHUNKED`).
   Write { conn: u64, data: Vec<u8>, flags: u32 },
   /// Send `length` bytes of the file at `path` from `offset` as the rest of

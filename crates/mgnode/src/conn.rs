@@ -67,6 +67,19 @@ impl Conn {
     unsafe { sys::mgn_flush(self.0) }
   }
 
+  /// Writes `data` straight to a plain socket with nothing buffered ahead of
+  /// it. Returns the bytes written: 0 when the socket is full or the
+  /// connection is TLS, closing or has buffered output; `None` after an error.
+  pub fn write_direct(self, data: &[u8]) -> Option<usize> {
+    // SAFETY: `data` is valid for `data.len()` bytes; Mongoose only reads them during the call.
+    let n = unsafe { sys::mgn_write(self.0, data.as_ptr().cast(), data.len()) };
+    usize::try_from(n).ok()
+  }
+
+  pub fn is_tls(self) -> bool {
+    unsafe { sys::mgn_conn_is_tls(self.0) }
+  }
+
   pub fn send_len(self) -> usize {
     unsafe { sys::mgn_send_len(self.0) }
   }

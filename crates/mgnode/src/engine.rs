@@ -17,10 +17,12 @@ use mongoose_sys as sys;
 
 use crate::command::{write_flags, Bound, Command, ListenError, ListenerConfig};
 use crate::conn::Conn;
+use crate::connection::Connection;
 use crate::doorbell::{BellReceiver, LoopHandle};
-use crate::file_body::{FileBody, Pumped};
-use crate::parser::{Parsed, ParsedRequest, RequestParser};
-use crate::response::{chunk_prefix, error_response, CONTINUE, LAST_CHUNK};
+use crate::file_body::{FileBody, QUEUE_LIMIT};
+use crate::listener::Listener;
+use crate::parser::Parsed;
+use crate::response::{chunk_prefix, CONTINUE, LAST_CHUNK};
 use crate::sink::{Peer, RequestSink, SinkEvent};
 
 /// Below this many unsent bytes a connection counts as drained.
@@ -34,61 +36,6 @@ const PARK_LIMIT: Duration = Duration::from_secs(10);
 /// Longest sleep in `mg_mgr_poll`; bounds the delay a lost doorbell can cause.
 const POLL_MS: c_int = 50;
 
-struct Listener {
-  conn: Conn,
-  config: ListenerConfig,
-  sinks: RefCell<Vec<Arc<RequestSink>>>,
-  /// Where the next tie-break starts.
-  next_sink: std::cell::Cell<usize>,
-  closed: std::cell::Cell<bool>,
-}
-
-impl Listener {
-  /// The sink with the fewest requests in flight; ties go round-robin.
-  fn pick_sink(&self) -> Option<Arc<RequestSink>> {
-    let sinks = self.sinks.borrow();
-    let n = sinks.len();
-    if n <= 1 {
-      return sinks.first().cloned();
-    }
-    let start = self.next_sink.get() % n;
-    let best = (0..n).map(|k| (start + k) % n).min_by_key(|&i| sinks[i].in_flight())?;
-    self.next_sink.set(best + 1);
-    Some(sinks[best].clone())
-  }
-}
-
-impl Drop for Listener {
-  fn drop(&mut self) {
-    // No connection can produce requests for these sinks any more.
-    for sink in self.sinks.borrow().iter() {
-      sink.release();
-    }
-  }
-}
-
-struct Connection {
-  conn: Conn,
-  listener: Rc<Listener>,
-  peer: Arc<Peer>,
-  parser: RequestParser,
-  /// The sink holding this connection's current request, while JS owns it.
-  busy: Option<Arc<RequestSink>>,
-  /// A complete request waiting for a sink to attach (all workers down or starting).
-  parked: Option<(ParsedRequest, Instant)>,
-  /// A file being sent as the body of the current response.
-  file: Option<FileBody>,
-  keep_alive: bool,
-  want_drain: bool,
-  paused: bool,
-  idle_since: Instant,
-  request_started: Option<Instant>,
-  /// Bytes ever queued for sending, and how many of them had left at the last sweep.
-  queued_total: u64,
-  flushed_at_sweep: u64,
-  last_progress: Instant,
-}
-
 pub struct Engine {
   handle: Arc<LoopHandle>,
   rx: Receiver<Command>,
@@ -99,6 +46,8 @@ pub struct Engine {
   to_ring: Vec<Arc<RequestSink>>,
   /// Connections written to in this pass, flushed once commands are applied.
   to_flush: Vec<u64>,
+  /// Connections with bytes in their outbox, flushed after every poll.
+  out_watch: Vec<u64>,
   /// Connections sending a file body.
   file_watch: Vec<u64>,
   drain_watch: Vec<u64>,
@@ -139,6 +88,7 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ear: BellReceiver, re
       conns: HashMap::new(),
       to_ring: Vec::new(),
       to_flush: Vec::new(),
+      out_watch: Vec::new(),
       file_watch: Vec::new(),
       drain_watch: Vec::new(),
       shutdown_at: None,
@@ -213,26 +163,7 @@ impl Engine {
     let (remote_address, remote_port) = conn.addr(true);
     let (local_address, local_port) = conn.addr(false);
     let peer = Arc::new(Peer { remote_address, remote_port, local_address, local_port, tls: listener.config.tls.is_some() });
-    self.conns.insert(
-      conn.id(),
-      Connection {
-        conn,
-        listener,
-        peer,
-        parser: RequestParser::new(),
-        busy: None,
-        parked: None,
-        file: None,
-        keep_alive: true,
-        want_drain: false,
-        paused: false,
-        idle_since: self.now,
-        request_started: None,
-        queued_total: 0,
-        flushed_at_sweep: 0,
-        last_progress: self.now,
-      },
-    );
+    self.conns.insert(conn.id(), Connection::new(conn, listener, peer, self.now));
   }
 
   fn on_close(&mut self, id: u64) {
@@ -281,7 +212,7 @@ impl Engine {
           }
         }
         Parsed::SendContinue => {
-          conn.send(CONTINUE);
+          c.queue_copy(CONTINUE);
         }
         Parsed::Request(request) => {
           c.request_started = None;
@@ -297,8 +228,8 @@ impl Engine {
         }
         Parsed::Reject(status) => {
           conn.consume(usize::MAX);
-          conn.send(&error_response(status));
-          conn.close_after_flush();
+          c.refuse(status);
+          self.to_flush.push(id);
           return;
         }
       }
@@ -314,12 +245,7 @@ impl Engine {
       self.apply(cmd, mgr);
     }
     self.pump_files();
-    // Writing now rather than after the next poll saves a pass per response.
-    for id in self.to_flush.drain(..) {
-      if let Some(c) = self.conns.get(&id) {
-        c.conn.flush();
-      }
-    }
+    self.flush_writes();
     self.check_drains();
     if self.now.duration_since(self.last_sweep) >= SWEEP_EVERY {
       self.last_sweep = self.now;
@@ -347,7 +273,7 @@ impl Engine {
 
   fn apply(&mut self, cmd: Command, mgr: *mut sys::mg_mgr) {
     match cmd {
-      Command::Write { conn, data, flags } => self.write(conn, &data, flags),
+      Command::Write { conn, data, flags } => self.write(conn, data, flags),
       Command::SendFile { conn, path, offset, length, flags } => self.send_file(conn, &path, offset, length, flags),
       Command::Abort { conn } => {
         if let Some(c) = self.conns.get(&conn) {
@@ -371,11 +297,15 @@ impl Engine {
         }
       }
       Command::DetachSink { listener, sink } => self.detach_sink(listener, sink),
+      Command::SetTimeouts { listener, timeouts } => {
+        if let Some(l) = self.listeners.get(&listener) {
+          l.timeouts.set(timeouts);
+        }
+      }
       Command::CloseIdle { listener } => {
-        for c in self.conns.values() {
-          let idle = c.busy.is_none() && c.parked.is_none() && c.request_started.is_none() && c.conn.recv_len() == 0;
-          if idle && c.listener.conn.id() == listener {
-            c.conn.close_after_flush();
+        for c in self.conns.values_mut() {
+          if c.is_idle() && c.listener.conn.id() == listener {
+            c.close_after_sent();
           }
         }
       }
@@ -395,11 +325,12 @@ impl Engine {
         }
         let deadline = self.now + Duration::from_millis(grace_ms);
         self.shutdown_at = Some(self.shutdown_at.map_or(deadline, |d| d.min(deadline)));
-        for c in self.conns.values_mut() {
+        for (id, c) in self.conns.iter_mut() {
           c.keep_alive = false;
           if c.busy.is_none() {
-            refuse_parked(c);
-            c.conn.close_after_flush();
+            c.refuse_parked();
+            c.close_after_sent();
+            self.to_flush.push(*id);
           }
         }
       }
@@ -431,14 +362,7 @@ impl Engine {
     // SAFETY: as above; fn_data carries the listener id as an integer.
     unsafe { sys::mgn_conn_set_data(ptr, id as usize as *mut c_void) };
     let (host, port) = conn.addr(false);
-    let listener = Listener {
-      conn,
-      config,
-      sinks: RefCell::new(sink.into_iter().collect()),
-      next_sink: std::cell::Cell::new(0),
-      closed: std::cell::Cell::new(false),
-    };
-    self.listeners.insert(id, Rc::new(listener));
+    self.listeners.insert(id, Rc::new(Listener::new(conn, config, sink)));
     Ok(Bound { id, host, port })
   }
 
@@ -450,12 +374,13 @@ impl Engine {
       return;
     }
     listener.conn.close_now();
-    for c in self.conns.values_mut() {
+    for (id, c) in self.conns.iter_mut() {
       if Rc::ptr_eq(&c.listener, listener) {
         c.keep_alive = false;
         if c.busy.is_none() {
-          refuse_parked(c);
-          c.conn.close_after_flush();
+          c.refuse_parked();
+          c.close_after_sent();
+          self.to_flush.push(*id);
         }
       }
     }
@@ -483,49 +408,43 @@ impl Engine {
   /// A sink's thread is gone: stop dispatching to it and answer what it held with 502.
   fn detach_sink(&mut self, listener: u64, sink_id: u64) {
     let Some(l) = self.listeners.get(&listener).cloned() else { return };
-    let removed: Vec<Arc<RequestSink>> = {
-      let mut sinks = l.sinks.borrow_mut();
-      let (gone, kept): (Vec<_>, Vec<_>) = sinks.drain(..).partition(|s| s.id() == sink_id);
-      *sinks = kept;
-      gone
-    };
-    for sink in &removed {
+    for sink in l.remove_sink(sink_id) {
       drop(sink.take());
       sink.release();
     }
-    for c in self.conns.values_mut() {
+    for (id, c) in self.conns.iter_mut() {
       if c.busy.as_ref().is_some_and(|s| s.id() == sink_id) {
         c.busy = None;
-        c.conn.send(&error_response(502));
-        c.conn.close_after_flush();
+        if c.unsent() == 0 && c.file.is_none() {
+          c.refuse(502);
+          self.to_flush.push(*id);
+        } else {
+          // Part of a response is already queued: a 502 after it would corrupt the stream.
+          c.conn.close_now();
+        }
       }
     }
   }
 
-  fn write(&mut self, id: u64, data: &[u8], flags: u32) {
+  fn write(&mut self, id: u64, data: Vec<u8>, flags: u32) {
     let Some(c) = self.conns.get_mut(&id) else { return };
     if c.busy.is_none() {
       // A response for a request that already ended (or a closed connection).
       return;
     }
-    let conn = c.conn;
-    let before = conn.send_len();
     if flags & write_flags::CHUNKED != 0 {
       if !data.is_empty() {
-        conn.send(chunk_prefix(data.len()).as_bytes());
-        conn.send(data);
-        conn.send(b"\r\n");
+        c.queue_copy(chunk_prefix(data.len()).as_bytes());
+        c.queue(data);
+        c.queue_copy(b"\r\n");
       }
       if flags & write_flags::END != 0 {
-        conn.send(LAST_CHUNK);
+        c.queue_copy(LAST_CHUNK);
       }
     } else {
-      conn.send(data);
+      c.queue(data);
     }
-    c.queued_total += conn.send_len().saturating_sub(before) as u64;
-    if before == 0 {
-      self.to_flush.push(id);
-    }
+    self.to_flush.push(id);
     if flags & write_flags::WANT_DRAIN != 0 && !c.want_drain {
       c.want_drain = true;
       self.drain_watch.push(id);
@@ -533,6 +452,31 @@ impl Engine {
     if flags & write_flags::END != 0 {
       self.end_response(id, flags & write_flags::CLOSE != 0);
     }
+  }
+
+  /// Writes what was queued in this pass, and keeps writing outboxes as their sockets drain.
+  fn flush_writes(&mut self) {
+    // Writing now rather than after the next poll saves a pass per response.
+    for id in self.to_flush.drain(..) {
+      let Some(c) = self.conns.get_mut(&id) else { continue };
+      c.flush();
+      if c.has_outbox() && !c.out_watched {
+        c.out_watched = true;
+        self.out_watch.push(id);
+      }
+    }
+    if self.out_watch.is_empty() {
+      return;
+    }
+    let conns = &mut self.conns;
+    self.out_watch.retain(|id| {
+      let Some(c) = conns.get_mut(id) else { return false };
+      if c.outbox_has_room() {
+        c.flush();
+      }
+      c.out_watched = c.has_outbox();
+      c.out_watched
+    });
   }
 
   /// The current response is complete: free the connection for the next
@@ -546,7 +490,7 @@ impl Engine {
     c.want_drain = false;
     c.idle_since = self.now;
     if close || !c.keep_alive || c.listener.closed.get() {
-      conn.close_after_flush();
+      c.close_after_sent();
       return;
     }
     if c.paused {
@@ -573,7 +517,7 @@ impl Engine {
     }
   }
 
-  /// Feeds file bodies into connections whose send buffers have room.
+  /// Reads file bodies into connections that have room for more.
   fn pump_files(&mut self) {
     if self.file_watch.is_empty() {
       return;
@@ -583,31 +527,27 @@ impl Engine {
     let to_flush = &mut self.to_flush;
     self.file_watch.retain(|id| {
       let Some(c) = conns.get_mut(id) else { return false };
-      let Some(body) = c.file.as_mut() else { return false };
+      let Some(mut body) = c.file.take() else { return false };
       if c.conn.is_closing() {
-        c.file = None;
         return false;
       }
-      let before = c.conn.send_len();
-      let (queued, state) = body.pump(c.conn);
-      c.queued_total += queued;
-      if before == 0 && queued > 0 {
-        to_flush.push(*id);
-      }
-      match state {
-        Pumped::More => true,
-        Pumped::Done => {
-          let flags = body.flags;
-          c.file = None;
-          done.push((*id, flags & write_flags::CLOSE != 0));
-          false
-        }
-        Pumped::Failed => {
-          c.file = None;
-          c.conn.close_now();
-          false
+      while !body.is_done() && c.unsent() < QUEUE_LIMIT {
+        match body.next_slice() {
+          Ok(slice) => c.queue(slice),
+          Err(_) => {
+            // The head is out and the length promised: cut the response.
+            c.conn.close_now();
+            return false;
+          }
         }
       }
+      to_flush.push(*id);
+      if body.is_done() {
+        done.push((*id, body.flags & write_flags::CLOSE != 0));
+        return false;
+      }
+      c.file = Some(body);
+      true
     });
     for (id, close) in done {
       self.end_response(id, close);
@@ -626,7 +566,7 @@ impl Engine {
       if !c.want_drain {
         return false;
       }
-      if c.conn.send_len() > LOW_WATER {
+      if c.unsent() > LOW_WATER {
         return true;
       }
       c.want_drain = false;
@@ -643,54 +583,38 @@ impl Engine {
     let now = self.now;
     for c in self.conns.values_mut() {
       let conn = c.conn;
-      if conn.is_closing() {
-        continue;
-      }
-      let cfg = &c.listener.config;
-      let send_len = conn.send_len();
-      let flushed = c.queued_total.saturating_sub(send_len as u64);
-      if flushed != c.flushed_at_sweep {
-        c.flushed_at_sweep = flushed;
-        c.last_progress = now;
-      }
-      if send_len > 0 {
-        if cfg.stream_timeout_ms > 0 && now.duration_since(c.last_progress) > Duration::from_millis(cfg.stream_timeout_ms) {
-          // The client stopped reading: abort rather than buffer forever.
+      let timeouts = c.listener.timeouts.get();
+      let stream_timeout = timeouts.stream_ms;
+      let stalled = c.stalled_for(now);
+      if c.unsent() > 0 {
+        // Checked even while closing after a flush: a client that stopped
+        // reading would otherwise hold the connection forever.
+        if stream_timeout > 0 && stalled > Duration::from_millis(stream_timeout) {
           conn.close_now();
         }
         continue;
       }
-      if c.busy.is_some() {
+      if conn.is_closing() || c.busy.is_some() {
         continue;
       }
       if let Some((_, since)) = &c.parked {
         if now.duration_since(*since) > PARK_LIMIT {
           c.parked = None;
-          conn.send(&error_response(503));
-          conn.close_after_flush();
+          c.refuse(503);
         }
         continue;
       }
       if let Some(started) = c.request_started {
-        let limit = if c.parser.at_request_start() { cfg.headers_timeout_ms } else { cfg.request_timeout_ms };
+        let limit = if c.parser.at_request_start() { timeouts.headers_ms } else { timeouts.request_ms };
         if limit > 0 && now.duration_since(started) > Duration::from_millis(limit) {
           conn.consume(usize::MAX);
-          conn.send(&error_response(408));
-          conn.close_after_flush();
+          c.refuse(408);
         }
-      } else if cfg.keep_alive_timeout_ms > 0
-        && now.duration_since(c.idle_since) > Duration::from_millis(cfg.keep_alive_timeout_ms)
+      } else if timeouts.keep_alive_ms > 0 && now.duration_since(c.idle_since) > Duration::from_millis(timeouts.keep_alive_ms)
       {
         conn.close_now();
       }
     }
-  }
-}
-
-/// Answers a request that never reached a sink with 503.
-fn refuse_parked(c: &mut Connection) {
-  if c.parked.take().is_some() {
-    c.conn.send(&error_response(503));
   }
 }
 

@@ -7,12 +7,22 @@
 
 #![deny(clippy::all)]
 
+/// Response bodies are allocated on JavaScript threads and freed on the
+/// Mongoose thread; mimalloc keeps such buffers' pages mapped and reuses them
+/// across threads, where the system allocator maps and zeroes fresh pages for
+/// every large body.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod chunked;
 mod command;
 mod conn;
+mod connection;
 mod doorbell;
 mod engine;
 mod file_body;
+mod listener;
+mod outbox;
 pub mod events;
 pub mod manager;
 mod parser;

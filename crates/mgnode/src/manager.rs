@@ -8,7 +8,7 @@ use napi::bindgen_prelude::{AsyncTask, Buffer, Function};
 use napi::{Env, Error, Result, Status, Task};
 use napi_derive::napi;
 
-use crate::command::{Command, ListenerConfig};
+use crate::command::{Command, ListenerConfig, Timeouts};
 use crate::doorbell::LoopHandle;
 use crate::engine;
 use crate::events::EventSink;
@@ -47,10 +47,12 @@ impl NativeListenOptions {
         max_headers: self.max_headers.unwrap_or(100).max(1) as usize,
       },
       tls,
-      headers_timeout_ms: self.headers_timeout.unwrap_or(60_000) as u64,
-      request_timeout_ms: self.request_timeout.unwrap_or(300_000) as u64,
-      keep_alive_timeout_ms: self.keep_alive_timeout.unwrap_or(5_000) as u64,
-      stream_timeout_ms: self.stream_timeout.unwrap_or(5_000) as u64,
+      timeouts: Timeouts {
+        headers_ms: self.headers_timeout.unwrap_or(60_000) as u64,
+        request_ms: self.request_timeout.unwrap_or(300_000) as u64,
+        keep_alive_ms: self.keep_alive_timeout.unwrap_or(5_000) as u64,
+        stream_ms: self.stream_timeout.unwrap_or(5_000) as u64,
+      },
     }
   }
 }
@@ -153,6 +155,15 @@ impl Manager {
         Err(Error::new(Status::GenericFailure, message))
       }
     }
+  }
+
+  /// Changes a listener's timeouts (milliseconds, 0 for none); all four are
+  /// given, as `listen` took them. Connections use them from their next check.
+  #[napi]
+  pub fn set_timeouts(&self, listener_id: i64, headers: u32, request: u32, keep_alive: u32, stream: u32) {
+    let timeouts =
+      Timeouts { headers_ms: headers as u64, request_ms: request as u64, keep_alive_ms: keep_alive as u64, stream_ms: stream as u64 };
+    self.handle.send(Command::SetTimeouts { listener: listener_id as u64, timeouts });
   }
 
   /// Closes the listener's keep-alive connections that are between requests.

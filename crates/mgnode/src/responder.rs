@@ -34,10 +34,15 @@ impl Responder {
   /// A whole response in one crossing: `head` (UTF-8) then `body`, with `flags` as for `write`.
   #[napi]
   pub fn respond(&self, conn_id: i64, head: String, body: Option<&[u8]>, flags: u32) {
-    let mut data = head.into_bytes();
-    if let Some(body) = body {
-      data.extend_from_slice(body);
-    }
+    let data = match body {
+      Some(body) if !body.is_empty() => {
+        let mut data = Vec::with_capacity(head.len() + body.len());
+        data.extend_from_slice(head.as_bytes());
+        data.extend_from_slice(body);
+        data
+      }
+      _ => head.into_bytes(),
+    };
     self.handle.send(Command::Write { conn: conn_id as u64, data, flags });
   }
 

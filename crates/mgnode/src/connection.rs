@@ -1,0 +1,139 @@
+//! `Connection`: what the engine keeps per client connection, and how its
+//! response bytes are queued and written.
+
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::conn::Conn;
+use crate::file_body::FileBody;
+use crate::listener::Listener;
+use crate::outbox::Outbox;
+use crate::parser::{ParsedRequest, RequestParser};
+use crate::response::error_response;
+use crate::sink::{Peer, RequestSink};
+
+pub struct Connection {
+  pub conn: Conn,
+  pub listener: Rc<Listener>,
+  pub peer: Arc<Peer>,
+  pub parser: RequestParser,
+  /// The sink holding this connection's current request, while JS owns it.
+  pub busy: Option<Arc<RequestSink>>,
+  /// A complete request waiting for a sink to attach (all workers down or starting).
+  pub parked: Option<(ParsedRequest, Instant)>,
+  /// A file being sent as the body of the current response.
+  pub file: Option<FileBody>,
+  /// Large writes waiting for the socket (see `outbox.rs`).
+  out: Outbox,
+  /// Close once everything queued is written.
+  close_when_sent: bool,
+  /// In the engine's list of connections whose outbox it keeps flushing.
+  pub out_watched: bool,
+  pub keep_alive: bool,
+  pub want_drain: bool,
+  pub paused: bool,
+  pub idle_since: Instant,
+  pub request_started: Option<Instant>,
+  /// Bytes ever queued for sending, and how many of them had left at the last sweep.
+  queued_total: u64,
+  flushed_at_sweep: u64,
+  last_progress: Instant,
+}
+
+impl Connection {
+  pub fn new(conn: Conn, listener: Rc<Listener>, peer: Arc<Peer>, now: Instant) -> Self {
+    Connection {
+      conn,
+      listener,
+      peer,
+      parser: RequestParser::new(),
+      busy: None,
+      parked: None,
+      file: None,
+      out: Outbox::default(),
+      close_when_sent: false,
+      out_watched: false,
+      keep_alive: true,
+      want_drain: false,
+      paused: false,
+      idle_since: now,
+      request_started: None,
+      queued_total: 0,
+      flushed_at_sweep: 0,
+      last_progress: now,
+    }
+  }
+
+  /// Bytes queued but not yet taken by the socket.
+  pub fn unsent(&self) -> usize {
+    self.conn.send_len() + self.out.len()
+  }
+
+  /// True while bytes wait outside Mongoose's buffer, so only `flush` moves them.
+  pub fn has_outbox(&self) -> bool {
+    !self.out.is_empty()
+  }
+
+  /// True when the outbox has bytes and the socket (or Mongoose's buffer) room for them.
+  pub fn outbox_has_room(&self) -> bool {
+    self.out.has_room(self.conn)
+  }
+
+  /// Queues response bytes behind everything queued before.
+  pub fn queue(&mut self, data: Vec<u8>) {
+    self.queued_total += data.len() as u64;
+    self.out.queue(self.conn, data);
+  }
+
+  /// Like `queue`, for bytes the caller keeps.
+  pub fn queue_copy(&mut self, data: &[u8]) {
+    self.queued_total += data.len() as u64;
+    self.out.queue_copy(self.conn, data);
+  }
+
+  /// Writes what the socket takes now; closes if that was asked for and all is sent.
+  pub fn flush(&mut self) {
+    self.out.flush(self.conn);
+    if self.close_when_sent && self.out.is_empty() {
+      self.conn.close_after_flush();
+    }
+  }
+
+  /// Closes the connection once everything queued is written.
+  pub fn close_after_sent(&mut self) {
+    if self.out.is_empty() {
+      self.conn.close_after_flush();
+    } else {
+      self.close_when_sent = true;
+    }
+  }
+
+  /// Answers with one of the engine's own error responses and closes.
+  pub fn refuse(&mut self, status: u16) {
+    self.queue(error_response(status));
+    self.close_after_sent();
+  }
+
+  /// Notes whether bytes left since the last sweep; returns how long the socket has taken nothing.
+  pub fn stalled_for(&mut self, now: Instant) -> std::time::Duration {
+    let flushed = self.queued_total.saturating_sub(self.unsent() as u64);
+    if flushed != self.flushed_at_sweep {
+      self.flushed_at_sweep = flushed;
+      self.last_progress = now;
+    }
+    now.duration_since(self.last_progress)
+  }
+
+  /// Between requests: nothing in flight, parked, half-read or buffered.
+  pub fn is_idle(&self) -> bool {
+    self.busy.is_none() && self.parked.is_none() && self.request_started.is_none() && self.conn.recv_len() == 0
+  }
+
+  /// Answers a request that never reached a sink with 503.
+  pub fn refuse_parked(&mut self) {
+    if self.parked.take().is_some() {
+      self.queue(error_response(503));
+    }
+  }
+}
