@@ -163,7 +163,9 @@ impl Engine {
     let (remote_address, remote_port) = conn.addr(true);
     let (local_address, local_port) = conn.addr(false);
     let peer = Arc::new(Peer { remote_address, remote_port, local_address, local_port, tls: listener.config.tls.is_some() });
-    self.conns.insert(conn.id(), Connection::new(conn, listener, peer, self.now));
+    // Not self.now: that was taken before this poll, which may have waited,
+    // and a stale start would let the keep-alive sweep close it too early.
+    self.conns.insert(conn.id(), Connection::new(conn, listener, peer, Instant::now()));
   }
 
   fn on_close(&mut self, id: u64) {
@@ -488,7 +490,7 @@ impl Engine {
       sink.request_done();
     }
     c.want_drain = false;
-    c.idle_since = self.now;
+    c.idle_since = Instant::now();
     if close || !c.keep_alive || c.listener.closed.get() {
       c.close_after_sent();
       return;
