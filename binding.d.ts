@@ -96,10 +96,18 @@ export declare class Responder {
   /** A whole response in one crossing: `head` (UTF-8) then `body`, with `flags` as for `write`. */
   respond(connId: number, head: string, body: Uint8Array | undefined | null, flags: number): void
   /**
+   * Like `respond`, but `body` is sent from the Buffer itself, not copied:
+   * for large bodies, which must not be changed afterwards (as with
+   * `socket.write`). The reference costs more than copying a small body.
+   */
+  respondShared(connId: number, head: string, body: Buffer, flags: number): void
+  /**
    * Queues response bytes for a connection. `flags`: 1 end, 2 close after,
    * 4 report drain, 8 frame as a chunk.
    */
   write(connId: number, data: Uint8Array, flags: number): void
+  /** Like `write`, without copying `data` (see `respondShared`). */
+  writeShared(connId: number, data: Buffer, flags: number): void
   /** Like `write`, for a string (sent as UTF-8). */
   writeString(connId: number, data: string, flags: number): void
   /**

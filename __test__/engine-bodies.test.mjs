@@ -298,3 +298,38 @@ test('a request body that arrives slowly is delivered whole', async (t) => {
   const res = await client.readResponse()
   t.is(res.body.toString(), body, preview(res.body))
 })
+
+test('large bodies lent from one buffer at different offsets: 20 concurrent responses each arrive intact', async (t) => {
+  // Views into one buffer (byteOffset != 0) are sent in place, not copied: each
+  // response must carry exactly its own window of bytes.
+  const windows = Array.from({ length: 20 }, (_, i) => ({ start: i * 100_003, length: 256 * 1024 + i * 4097 }))
+  const { port } = await startServer(t, (req, reply) => {
+    const w = windows[Number(req.url.slice(1))]
+    reply.send(200, { 'content-type': 'application/octet-stream' }, big.subarray(w.start, w.start + w.length))
+  })
+  const results = await Promise.all(windows.map((_, i) => request({ port, path: `/${i}` })))
+  results.forEach((res, i) => {
+    const w = windows[i]
+    t.is(res.status, 200)
+    t.is(res.body.length, w.length, `response ${i} length`)
+    t.is(sha256(res.body), sha256(big.subarray(w.start, w.start + w.length)), `response ${i} bytes`)
+  })
+})
+
+test('a large body written after a small head and between chunk framing keeps its order on a keep-alive connection', async (t) => {
+  const parts = [big.subarray(0, 100), big.subarray(100, 300_100), big.subarray(300_100, 300_200), big.subarray(300_200, 1_000_000)]
+  const { port } = await startServer(t, (req, reply) => {
+    reply.writeHead(200, { 'content-type': 'application/octet-stream' })
+    for (const p of parts) reply.write(p)
+    reply.end()
+  })
+  const client = await RawClient.connect(port)
+  t.teardown(() => client.destroy())
+  for (let round = 0; round < 3; round++) {
+    await client.write(requestHead('GET', `/${round}`))
+    const res = await client.readResponse({ timeout: 10000 })
+    t.is(res.status, 200)
+    t.is(res.header('transfer-encoding'), 'chunked')
+    t.is(sha256(res.body), sha256(big.subarray(0, 1_000_000)), `round ${round}`)
+  }
+})

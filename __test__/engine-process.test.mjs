@@ -1,6 +1,7 @@
 // Child processes: Node exits on its own after close(), and garbage-collecting a manager never crashes.
 import test from 'ava'
 import { spawn } from 'node:child_process'
+import net from 'node:net'
 import { distIndex } from './helpers/server.mjs'
 import { simpleGet, exchange, requestHead } from './helpers/raw.mjs'
 
@@ -208,4 +209,42 @@ test('child process: process.exit() while a manager is serving does not crash', 
   t.is(r.signal, null, `child died from ${r.signal}; stderr ${r.stderr}`)
   t.is(r.code, 0, r.stderr)
   t.false(/panick|Segmentation|FATAL/i.test(r.stderr), r.stderr)
+})
+
+test('child process: close() while large lent bodies wait for a client that stopped reading — exits cleanly within a second', async (t) => {
+  // The engine still holds references to JavaScript Buffers when it shuts
+  // down; releasing them must neither crash nor keep the process alive.
+  const script = `
+    const { Manager } = require(process.env.MGNODE_DIST)
+    const body = Buffer.alloc(8 * 1024 * 1024, 120)
+    const mgr = new Manager()
+    let served = 0
+    mgr.listen('http://127.0.0.1:0', (req, reply) => {
+      reply.send(200, {}, body)
+      if (++served === 3) setTimeout(async () => { await mgr.close(100); console.log('CLOSED') }, 200)
+    }).then((l) => console.log('PORT ' + l.localAddr[1]), (err) => { console.error(err); process.exit(3) })
+  `
+  const clients = []
+  const r = await runChild(script, {
+    onLine(line) {
+      if (!line.startsWith('PORT ')) return
+      const port = Number(line.slice(5))
+      for (let i = 0; i < 3; i++) {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write(requestHead('GET', `/${i}`))
+          socket.pause() // never reads: the 8 MiB stay queued in the engine
+        })
+        socket.on('error', () => {})
+        clients.push(socket)
+      }
+    },
+  })
+  for (const s of clients) s.destroy()
+  t.false(r.killed, `child did not exit; stderr ${r.stderr}`)
+  const closed = lineAt(r, 'CLOSED')
+  t.truthy(closed, `no CLOSED line; stderr: ${r.stderr}`)
+  t.is(r.code, 0, r.stderr)
+  t.is(r.signal, null)
+  const ms = r.exitAt - closed.at
+  t.true(ms < 1000, `child exited ${ms.toFixed(0)} ms after close() resolved`)
 })

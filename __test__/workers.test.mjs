@@ -1,5 +1,6 @@
 import test from 'ava'
 import { threadId } from 'node:worker_threads'
+import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 
 import { Server } from '../dist/index.js'
@@ -87,4 +88,35 @@ test('close() drains in-flight requests on workers before stopping them', async 
   const replies = await pending
   t.true(replies.every((r) => r.status === 200 && /^\d+$/.test(r.body)))
   t.deepEqual(server.workerThreadIds, [])
+})
+
+test('1 MiB bodies from worker threads arrive intact; close() with one client not reading still ends and stops the workers', async (t) => {
+  const server = new Server(fixture('big-app.cjs'), { workers: 2, streamTimeout: 1 })
+  const { localAddr } = await server.listen('http://127.0.0.1:0')
+  const port = localAddr[1]
+  const bodies = await Promise.all(
+    Array.from({ length: 8 }, (_, seed) =>
+      fetch(`http://127.0.0.1:${port}/${seed}`).then(async (r) => ({ seed, status: r.status, body: Buffer.from(await r.arrayBuffer()) })),
+    ),
+  )
+  for (const { seed, status, body } of bodies) {
+    t.is(status, 200)
+    t.is(body.length, 1024 * 1024)
+    const wrong = body.findIndex((b, i) => b !== (seed + Math.floor(i / 4096)) % 256)
+    t.is(wrong, -1, `seed ${seed}: first wrong byte at ${wrong}`)
+  }
+  // A client that never reads: its body stays with the engine, lent from a worker's Buffer.
+  const stuck = net.connect(port, '127.0.0.1', () => stuck.write('GET /9 HTTP/1.1\r\nHost: x\r\n\r\n'))
+  stuck.pause()
+  stuck.on('error', () => {})
+  t.teardown(() => stuck.destroy())
+  await new Promise((r) => setTimeout(r, 200))
+  await server.close()
+  t.deepEqual(server.workerThreadIds, [])
+  // The process goes on working: a fresh server still answers.
+  const again = new Server(fixture('big-app.cjs'), { workers: 1 })
+  const { localAddr: a2 } = await again.listen('http://127.0.0.1:0')
+  t.teardown(() => again.close())
+  const r = await fetch(`http://127.0.0.1:${a2[1]}/3`)
+  t.is((await r.arrayBuffer()).byteLength, 1024 * 1024)
 })

@@ -33,6 +33,26 @@ const enum State {
   Finished,
 }
 
+/**
+ * Byte bodies from this size on are sent from the caller's buffer rather than
+ * copied: a reference costs more than copying a small body, and less than
+ * copying (and evicting from cache) a large one.
+ */
+const SHARE_MIN = 64 * 1024
+
+/** Queues bytes for the engine, lending large buffers instead of copying them. */
+function writeBytes(native: NativeResponder, connId: number, chunk: string | Uint8Array, flags: number): void {
+  if (typeof chunk === 'string') native.writeString(connId, chunk, flags)
+  else if (chunk.byteLength >= SHARE_MIN) native.writeShared(connId, chunk as Buffer, flags)
+  else native.write(connId, chunk, flags)
+}
+
+/** A head and its byte body in one crossing. */
+function respondBytes(native: NativeResponder, connId: number, head: string, body: Uint8Array, flags: number): void {
+  if (body.byteLength >= SHARE_MIN) native.respondShared(connId, head, body as Buffer, flags)
+  else native.respond(connId, head, body, flags)
+}
+
 function byteLength(chunk: string | Uint8Array): number {
   return typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength
 }
@@ -114,7 +134,7 @@ export class Reply {
     } else if (typeof body === 'string') {
       native.respond(this.connId, head + body, null, flags)
     } else {
-      native.respond(this.connId, head, body, flags)
+      respondBytes(native, this.connId, head, body, flags)
     }
   }
 
@@ -170,8 +190,7 @@ export class Reply {
     if (!this.#keepAlive) flags |= WriteFlag.Close
     this.#finish()
     const data = chunk === undefined || this.#isHead ? '' : chunk
-    if (typeof data === 'string') this.#host.responder.writeString(this.connId, data, flags)
-    else this.#host.responder.write(this.connId, data, flags)
+    writeBytes(this.#host.responder, this.connId, data, flags)
   }
 
   /**
@@ -191,8 +210,7 @@ export class Reply {
       return this.#pushParts(data, tail, flags, end)
     }
     if (end) {
-      if (typeof data === 'string') this.#host.responder.writeString(this.connId, data, flags)
-      else this.#host.responder.write(this.connId, data, flags)
+      writeBytes(this.#host.responder, this.connId, data, flags)
       return true
     }
     return this.#push(data, flags)
@@ -247,15 +265,14 @@ export class Reply {
       flags |= WriteFlag.WantDrain
       this.#drainWaiters = []
     }
-    if (typeof chunk === 'string') this.#host.responder.writeString(this.connId, chunk, flags)
-    else this.#host.responder.write(this.connId, chunk, flags)
+    writeBytes(this.#host.responder, this.connId, chunk, flags)
     return !wait
   }
 
   /** A string head and a byte body in one crossing (`respond` takes both). */
   #pushParts(head: string, body: Uint8Array, flags: number, end: boolean): boolean {
     if (end) {
-      this.#host.responder.respond(this.connId, head, body, flags)
+      respondBytes(this.#host.responder, this.connId, head, body, flags)
       return true
     }
     this.#pending += head.length + body.byteLength
@@ -264,7 +281,7 @@ export class Reply {
       flags |= WriteFlag.WantDrain
       this.#drainWaiters = []
     }
-    this.#host.responder.respond(this.connId, head, body, flags)
+    respondBytes(this.#host.responder, this.connId, head, body, flags)
     return !wait
   }
 

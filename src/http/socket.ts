@@ -33,10 +33,17 @@ function runCallbacks(callbacks: WriteCallback[]): void {
   for (const cb of callbacks) cb()
 }
 
+const NON_ASCII = /[^\x00-\x7f]/
+
+/** Above this, parts cross to the engine one by one rather than being joined first. */
+const JOIN_LIMIT = 64 * 1024
+
 function toChunk(data: string | Uint8Array, encoding: BufferEncoding | undefined): string | Uint8Array {
   if (typeof data !== 'string') return data
-  // The engine encodes strings as UTF-8; node:http writes its headers as latin1.
+  // The engine encodes strings as UTF-8; node:http writes its headers as
+  // latin1, which is the same bytes while the text is ASCII (it nearly always is).
   if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') return data
+  if ((encoding === 'latin1' || encoding === 'binary' || encoding === 'ascii') && !NON_ASCII.test(data)) return data
   return Buffer.from(data, encoding)
 }
 
@@ -171,7 +178,12 @@ export class EngineSocket extends EventEmitter {
       data = pending[0]
       tail = pending[1]
     } else if (pending.every((c) => typeof c === 'string')) data = pending.join('')
-    else data = Buffer.concat(pending.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)))
+    else if (this.#pendingBytes > JOIN_LIMIT && this._fileBody === null) {
+      // Joining would copy every large body once more on this thread.
+      const last = pending.pop() as string | Uint8Array
+      for (const part of pending) this.#reply.writeRaw(part, false)
+      data = last
+    } else data = Buffer.concat(pending.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)))
     this.#pending = []
     this.bytesWritten += this.#pendingBytes
     this.#pendingBytes = 0

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 
 use crate::parser::Limits;
+use crate::payload::Payload;
 use crate::sink::RequestSink;
 
 /// Flags of a [`Command::Write`].
@@ -71,7 +72,7 @@ pub enum Command {
   /// Replace a listener's timeouts; connections use the new ones from their next check.
   SetTimeouts { listener: u64, timeouts: Timeouts },
   /// Bytes of a response (already framed by JS unless `CHUNKED`).
-  Write { conn: u64, data: Vec<u8>, flags: u32 },
+  Write { conn: u64, data: Payload, flags: u32 },
   /// Send `length` bytes of the file at `path` from `offset` as the rest of
   /// the body, then apply `flags` (end, close) as a write would.
   SendFile { conn: u64, path: String, offset: u64, length: u64, flags: u32 },

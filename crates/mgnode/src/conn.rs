@@ -1,6 +1,7 @@
 //! `Conn`: a safe handle over a Mongoose connection pointer, valid on the
 //! Mongoose thread between its accept and close events.
 
+use std::io::IoSlice;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::raw::c_char;
 
@@ -67,12 +68,14 @@ impl Conn {
     unsafe { sys::mgn_flush(self.0) }
   }
 
-  /// Writes `data` straight to a plain socket with nothing buffered ahead of
-  /// it. Returns the bytes written: 0 when the socket is full or the
-  /// connection is TLS, closing or has buffered output; `None` after an error.
-  pub fn write_direct(self, data: &[u8]) -> Option<usize> {
-    // SAFETY: `data` is valid for `data.len()` bytes; Mongoose only reads them during the call.
-    let n = unsafe { sys::mgn_write(self.0, data.as_ptr().cast(), data.len()) };
+  /// Writes Mongoose's buffered bytes and then `parts` to a plain socket in
+  /// one system call. Returns how many bytes of `parts` were written (0 when
+  /// the socket is full or the connection is TLS or closing); `None` after an
+  /// error, when the connection is closing.
+  pub fn write_parts(self, parts: &[IoSlice<'_>]) -> Option<usize> {
+    // SAFETY: `IoSlice` is guaranteed to have `struct iovec`'s layout on Unix,
+    // every slice outlives the call, and the shim only reads them during it.
+    let n = unsafe { sys::mgn_write_parts(self.0, parts.as_ptr().cast(), parts.len()) };
     usize::try_from(n).ok()
   }
 

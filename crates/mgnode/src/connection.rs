@@ -10,6 +10,7 @@ use crate::file_body::FileBody;
 use crate::listener::Listener;
 use crate::outbox::Outbox;
 use crate::parser::{ParsedRequest, RequestParser};
+use crate::payload::Payload;
 use crate::response::error_response;
 use crate::sink::{Peer, RequestSink};
 
@@ -81,7 +82,7 @@ impl Connection {
   }
 
   /// Queues response bytes behind everything queued before.
-  pub fn queue(&mut self, data: Vec<u8>) {
+  pub fn queue(&mut self, data: Payload) {
     self.queued_total += data.len() as u64;
     self.out.queue(self.conn, data);
   }
@@ -111,7 +112,7 @@ impl Connection {
 
   /// Answers with one of the engine's own error responses and closes.
   pub fn refuse(&mut self, status: u16) {
-    self.queue(error_response(status));
+    self.queue(error_response(status).into());
     self.close_after_sent();
   }
 
@@ -133,7 +134,7 @@ impl Connection {
   /// Answers a request that never reached a sink with 503.
   pub fn refuse_parked(&mut self) {
     if self.parked.take().is_some() {
-      self.queue(error_response(503));
+      self.queue(error_response(503).into());
     }
   }
 }

@@ -22,6 +22,7 @@ use crate::doorbell::{BellReceiver, LoopHandle};
 use crate::file_body::{FileBody, QUEUE_LIMIT};
 use crate::listener::Listener;
 use crate::parser::Parsed;
+use crate::payload::Payload;
 use crate::response::{chunk_prefix, CONTINUE, LAST_CHUNK};
 use crate::sink::{Peer, RequestSink, SinkEvent};
 
@@ -428,7 +429,7 @@ impl Engine {
     }
   }
 
-  fn write(&mut self, id: u64, data: Vec<u8>, flags: u32) {
+  fn write(&mut self, id: u64, data: Payload, flags: u32) {
     let Some(c) = self.conns.get_mut(&id) else { return };
     if c.busy.is_none() {
       // A response for a request that already ended (or a closed connection).
@@ -535,7 +536,7 @@ impl Engine {
       }
       while !body.is_done() && c.unsent() < QUEUE_LIMIT {
         match body.next_slice() {
-          Ok(slice) => c.queue(slice),
+          Ok(slice) => c.queue(slice.into()),
           Err(_) => {
             // The head is out and the length promised: cut the response.
             c.conn.close_now();

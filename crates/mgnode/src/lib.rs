@@ -26,6 +26,7 @@ mod outbox;
 pub mod events;
 pub mod manager;
 mod parser;
+mod payload;
 mod registry;
 pub mod responder;
 mod response;

@@ -1,6 +1,9 @@
 //! `Outbox`: response bytes waiting to be written, kept outside Mongoose's
 //! send buffer.
 //!
+//! Large bodies that JavaScript wrote as Buffers are not even copied into
+//! the outbox (see `Payload::Shared`).
+//!
 //! Mongoose's send buffer is a single array: adding to it copies, and every
 //! partial write moves what is left to the front (and zeroes what was sent).
 //! For a 1 MiB body that is several megabytes of copying per response. Large
@@ -10,8 +13,10 @@
 //! writability only while that buffer is non-empty, and TLS encrypts from it).
 
 use std::collections::VecDeque;
+use std::io::IoSlice;
 
 use crate::conn::Conn;
+use crate::payload::Payload;
 
 /// Writes up to this size are copied into Mongoose's buffer when nothing waits here.
 pub const INLINE_MAX: usize = 16 * 1024;
@@ -19,10 +24,12 @@ pub const INLINE_MAX: usize = 16 * 1024;
 const SLICE: usize = 32 * 1024;
 /// Under TLS Mongoose does all the writing: keep this much in its buffer.
 const TLS_WINDOW: usize = 128 * 1024;
+/// Buffers gathered into one write (the shim's limit).
+const MAX_PARTS: usize = 16;
 
 #[derive(Default)]
 pub struct Outbox {
-  buffers: VecDeque<Vec<u8>>,
+  buffers: VecDeque<Payload>,
   /// Bytes of the front buffer already written.
   front_sent: usize,
   /// Bytes waiting, over all buffers.
@@ -47,7 +54,7 @@ impl Outbox {
   }
 
   /// Queues `data` on `conn` behind everything queued before it.
-  pub fn queue(&mut self, conn: Conn, data: Vec<u8>) {
+  pub fn queue(&mut self, conn: Conn, data: Payload) {
     if data.is_empty() {
       return;
     }
@@ -64,28 +71,43 @@ impl Outbox {
     if self.is_empty() {
       conn.send(data);
     } else {
-      self.queue(conn, data.to_vec());
+      self.queue(conn, data.to_vec().into());
     }
   }
 
-  /// Moves bytes towards the socket: Mongoose's buffer first (plain sockets
-  /// are written at once), then straight from here while the socket takes
-  /// them; what is left is sliced into Mongoose's buffer so its poll wakes us
-  /// when the socket has room. Returns how many of this outbox's bytes left it.
+  /// Moves bytes towards the socket: on plain sockets Mongoose's buffer and
+  /// then the buffers here go in one gathered write, repeated while the
+  /// socket takes everything; what is left is sliced into Mongoose's buffer so
+  /// its poll wakes us when the socket has room. Returns how many of this
+  /// outbox's bytes left it.
   pub fn flush(&mut self, conn: Conn) -> usize {
-    conn.flush();
+    if self.is_empty() || conn.is_tls() {
+      conn.flush();
+    }
     if self.is_empty() {
       return 0;
     }
     let before = self.len;
     if !conn.is_tls() {
-      while conn.send_len() == 0 {
-        let Some(front) = self.buffers.front() else { break };
-        match conn.write_direct(&front[self.front_sent..]) {
-          Some(0) => break,
-          Some(n) => self.advance(n),
+      while !self.is_empty() {
+        let mut parts = [IoSlice::new(&[]); MAX_PARTS];
+        let mut count = 0;
+        let mut offered = 0;
+        for (slot, buffer) in parts.iter_mut().zip(&self.buffers) {
+          let rest = if count == 0 { &buffer[self.front_sent..] } else { &buffer[..] };
+          *slot = IoSlice::new(rest);
+          offered += rest.len();
+          count += 1;
+        }
+        match conn.write_parts(&parts[..count]) {
           // The connection is closing; its bytes go nowhere.
           None => return 0,
+          Some(n) => {
+            self.advance(n);
+            if n < offered || conn.send_len() > 0 {
+              break;
+            }
+          }
         }
       }
       if conn.send_len() == 0 {
@@ -112,12 +134,18 @@ impl Outbox {
     }
   }
 
-  fn advance(&mut self, n: usize) {
-    self.len -= n;
-    self.front_sent += n;
-    if self.buffers.front().is_some_and(|b| self.front_sent >= b.len()) {
-      self.buffers.pop_front();
-      self.front_sent = 0;
+  /// Drops `n` written bytes from the front, across buffers.
+  fn advance(&mut self, mut n: usize) {
+    while n > 0 {
+      let Some(front) = self.buffers.front() else { break };
+      let step = n.min(front.len() - self.front_sent);
+      self.len -= step;
+      self.front_sent += step;
+      n -= step;
+      if self.front_sent >= front.len() {
+        self.buffers.pop_front();
+        self.front_sent = 0;
+      }
     }
   }
 }

@@ -4,11 +4,13 @@
 
 use std::sync::Arc;
 
+use napi::bindgen_prelude::Buffer;
 use napi::{Error, Result, Status};
 use napi_derive::napi;
 
 use crate::command::Command;
 use crate::doorbell::LoopHandle;
+use crate::payload::Payload;
 use crate::registry;
 
 /// Writes responses for connections of one manager, from any thread.
@@ -43,20 +45,37 @@ impl Responder {
       }
       _ => head.into_bytes(),
     };
-    self.handle.send(Command::Write { conn: conn_id as u64, data, flags });
+    self.handle.send(Command::Write { conn: conn_id as u64, data: data.into(), flags });
+  }
+
+  /// Like `respond`, but `body` is sent from the Buffer itself, not copied:
+  /// for large bodies, which must not be changed afterwards (as with
+  /// `socket.write`). The reference costs more than copying a small body.
+  #[napi]
+  pub fn respond_shared(&self, conn_id: i64, head: String, body: Buffer, flags: u32) {
+    let conn = conn_id as u64;
+    // The flags (end, close, drain) belong after the body.
+    self.handle.send(Command::Write { conn, data: head.into_bytes().into(), flags: 0 });
+    self.handle.send(Command::Write { conn, data: Payload::Shared(body), flags });
   }
 
   /// Queues response bytes for a connection. `flags`: 1 end, 2 close after,
   /// 4 report drain, 8 frame as a chunk.
   #[napi]
   pub fn write(&self, conn_id: i64, data: &[u8], flags: u32) {
-    self.handle.send(Command::Write { conn: conn_id as u64, data: data.to_vec(), flags });
+    self.handle.send(Command::Write { conn: conn_id as u64, data: data.to_vec().into(), flags });
+  }
+
+  /// Like `write`, without copying `data` (see `respondShared`).
+  #[napi]
+  pub fn write_shared(&self, conn_id: i64, data: Buffer, flags: u32) {
+    self.handle.send(Command::Write { conn: conn_id as u64, data: Payload::Shared(data), flags });
   }
 
   /// Like `write`, for a string (sent as UTF-8).
   #[napi]
   pub fn write_string(&self, conn_id: i64, data: String, flags: u32) {
-    self.handle.send(Command::Write { conn: conn_id as u64, data: data.into_bytes(), flags });
+    self.handle.send(Command::Write { conn: conn_id as u64, data: data.into_bytes().into(), flags });
   }
 
   /// Sends `length` bytes of the file at `path`, from `offset`, as the rest of

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "mongoose.h"
 
@@ -115,14 +117,36 @@ void mgn_flush(struct mg_connection *c) {
   }
 }
 
-long mgn_write(struct mg_connection *c, const void *buf, size_t len) {
-  long n;
-  if (c->is_tls || c->is_closing || c->send.len > 0) return 0;
-  n = mg_io_send(c, buf, len);
-  if (n == MG_IO_WAIT) return 0;
-  if (n < 0) {
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0
+#endif
+#define MGN_MAX_PARTS 16
+
+long mgn_write_parts(struct mg_connection *c, const void *parts, size_t n) {
+  struct iovec iov[MGN_MAX_PARTS + 1];
+  struct msghdr msg;
+  size_t k = 0, from_send;
+  long sent;
+  if (c->is_tls || c->is_closing || c->is_udp) return 0;
+  if (n > MGN_MAX_PARTS) n = MGN_MAX_PARTS;
+  if (c->send.len > 0) {
+    iov[k].iov_base = c->send.buf;
+    iov[k].iov_len = c->send.len;
+    k++;
+  }
+  memcpy(&iov[k], parts, n * sizeof(struct iovec));
+  k += n;
+  memset(&msg, 0, sizeof(msg));
+  msg.msg_iov = iov;
+  msg.msg_iovlen = k;
+  sent = (long) sendmsg((int) (size_t) c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (sent < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
     c->is_closing = 1;
     return -1;
   }
-  return n;
+  from_send = (size_t) sent < c->send.len ? (size_t) sent : c->send.len;
+  drop_front(&c->send, from_send);
+  return sent - (long) from_send;
 }
+

@@ -58,10 +58,10 @@ size_t mgn_send_len(const struct mg_connection *c);
 /* Writes what the send buffer holds right away (plain TCP only), instead of
  * waiting for the next poll to report the socket writable. */
 void mgn_flush(struct mg_connection *c);
-/* Writes straight from `buf` to a plain socket whose send buffer is empty.
- * Returns the bytes written (0 if the socket is full, or the connection is TLS,
- * closing or has buffered output), or -1 after an error (the connection is then closing). */
-long mgn_write(struct mg_connection *c, const void *buf, size_t len);
+/* Writes Mongoose's buffered bytes, then the `n` parts (struct iovec), in one
+ * system call on a plain socket. Returns how many bytes of the parts went (0
+ * when the socket is full, TLS or closing), or -1 after an error. */
+long mgn_write_parts(struct mg_connection *c, const void *parts, size_t n);
 
 /* Flow and lifetime flags. */
 void mgn_set_paused(struct mg_connection *c, bool paused); /* stop/resume reads */

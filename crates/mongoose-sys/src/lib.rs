@@ -59,7 +59,8 @@ extern "C" {
   pub fn mgn_send(c: *mut mg_connection, buf: *const c_void, len: usize) -> bool;
   pub fn mgn_send_len(c: *const mg_connection) -> usize;
   pub fn mgn_flush(c: *mut mg_connection);
-  pub fn mgn_write(c: *mut mg_connection, buf: *const c_void, len: usize) -> std::os::raw::c_long;
+  /// `parts` points to `n` `struct iovec`s (`std::io::IoSlice` has their layout).
+  pub fn mgn_write_parts(c: *mut mg_connection, parts: *const c_void, n: usize) -> std::os::raw::c_long;
 
   pub fn mgn_set_paused(c: *mut mg_connection, paused: bool);
   pub fn mgn_close_after_flush(c: *mut mg_connection);
