@@ -539,25 +539,25 @@ test('timeouts: keepAliveTimeout, headersTimeout and requestTimeout are numbers 
   t.is(custom.requestTimeout, 3456)
 })
 
-both('keepAliveTimeout option: advertised in Keep-Alive and the idle connection is closed by the server', async (t, target) => {
-  const server = await listen(t, target, (req, res) => res.end('ok'), { keepAliveTimeout: 1000 })
+/** One request, then the server advertises a 1 s keep-alive and closes the idle connection. */
+async function expectIdleCloseAfterOneSecond(t, server) {
   const client = await RawClient.connect(portOf(server))
   t.teardown(() => client.destroy())
   await client.write(requestHead('GET', '/'))
   const res = await client.readResponse()
   t.is(res.header('keep-alive'), 'timeout=1')
   t.true(await client.waitForClose(5000), 'the idle connection was not closed')
+}
+
+both('keepAliveTimeout option: advertised in Keep-Alive and the idle connection is closed by the server', async (t, target) => {
+  const server = await listen(t, target, (req, res) => res.end('ok'), { keepAliveTimeout: 1000 })
+  await expectIdleCloseAfterOneSecond(t, server)
 })
 
 both('server.keepAliveTimeout set after listen() (as apps do after app.listen) takes effect', async (t, target) => {
   const server = await listen(t, target, (req, res) => res.end('ok'))
   server.keepAliveTimeout = 1000
-  const client = await RawClient.connect(portOf(server))
-  t.teardown(() => client.destroy())
-  await client.write(requestHead('GET', '/'))
-  const res = await client.readResponse()
-  t.is(res.header('keep-alive'), 'timeout=1')
-  t.true(await client.waitForClose(5000), 'the idle connection was not closed')
+  await expectIdleCloseAfterOneSecond(t, server)
 })
 
 test('headersTimeout: a client that never finishes its request head gets 408 and is closed', async (t) => {

@@ -10,6 +10,7 @@ import Fastify from 'fastify'
 import { createServer, MgnodeServer } from '../dist/index.js'
 import { sha256 } from './helpers/server.mjs'
 import { RawClient, requestHead } from './helpers/raw.mjs'
+import { request } from './helpers/http-client.mjs'
 
 const targets = ['mgnode', 'node:http']
 
@@ -19,25 +20,6 @@ function both(title, fn) {
 }
 
 const factories = { mgnode: createServer, 'node:http': http.createServer }
-
-/** One request on a fresh connection; resolves with status, headers and the whole body. */
-function request(port, { path = '/', method = 'GET', headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
-      const chunks = []
-      res.on('data', (d) => chunks.push(d))
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    if (Array.isArray(body)) {
-      for (const part of body) req.write(part)
-      req.end()
-    } else {
-      req.end(body)
-    }
-  })
-}
 
 // ---- Connect -----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import Router from '@koa/router'
 
 import { Server } from '../dist/index.js'
 import { sha256 } from './helpers/server.mjs'
+import { request } from './helpers/http-client.mjs'
 
 /** Serves `app` (a Koa app) on mgnode or on node:http; returns the port. */
 async function start(t, target, app) {
@@ -24,26 +25,6 @@ async function start(t, target, app) {
   await once(server, 'listening')
   t.teardown(() => new Promise((r) => server.close(r)))
   return server.address().port
-}
-
-/** One request on a fresh connection; resolves with status, headers and the whole body. */
-function request(port, { path = '/', method = 'GET', headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
-      const chunks = []
-      res.on('data', (d) => chunks.push(d))
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    if (Array.isArray(body)) {
-      // Several writes without a Content-Length: a chunked request body.
-      for (const part of body) req.write(part)
-      req.end()
-    } else {
-      req.end(body)
-    }
-  })
 }
 
 const targets = ['mgnode', 'node:http']
