@@ -20,13 +20,18 @@ export declare class EventSink {
   /** Process-wide id of this sink (for `Manager.detachSink`). */
   get sinkId(): number
   /**
-   * Takes every event queued since the last call, as one flat array:
-   * a request is `[0, connId, method, url, httpMinor, rawHeaders, body|null,
-   * remoteAddress, remotePort, localAddress, localPort, flags]` (flags: 1 TLS,
-   * 2 keep-alive); a drain is `[1, connId]`; a close before the response
-   * ended is `[2, connId]`.
+   * Takes every event queued since the last call as
+   * `[text, numbers, ...bodies]` (see `EventBatch` in `batch.rs` for the
+   * layout and `dispatch.ts` for the reader), or `null` when there is none.
+   * After the callback rings, call it until it returns `null`, or call
+   * `yieldTurn()` to stop early: until then the engine does not ring again.
    */
-  takeEvents(): Array<unknown>
+  takeEvents(): [string, Float64Array, ...Buffer[]] | null
+  /**
+   * Stops taking before `takeEvents()` returned `null`; the callback rings
+   * again if events wait, so other work on this thread gets a turn.
+   */
+  yieldTurn(): void
 }
 
 /**

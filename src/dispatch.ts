@@ -1,9 +1,9 @@
 /**
- * `Dispatcher`: turns the engine's flat event arrays into handler calls on
+ * `Dispatcher`: turns the engine's event batches into handler calls on
  * one JavaScript thread, and routes drain/close events to their replies.
  */
-import { EventKind, EventSize, RequestFlag } from './native'
-import type { NativeResponder } from './native'
+import { EventKind, REQUEST_FIXED_NUMBERS, RequestFlag } from './native'
+import type { EventBatch, NativeEventSink, NativeResponder } from './native'
 import { Reply } from './reply'
 import type { ReplyHost } from './reply'
 import type { EngineRequest } from './types'
@@ -13,7 +13,14 @@ export type Handler = (req: EngineRequest, reply: Reply) => unknown
 
 const EMPTY = Buffer.alloc(0)
 
-/** A request as handed to low-level handlers; built from one slice of the engine's flat event array. */
+/**
+ * Batches taken per ring before other work on the thread gets a turn. Taking
+ * again while requests keep arriving spares the engine a ring (a system call
+ * on its thread) per batch; the bound keeps timers and I/O from starving.
+ */
+const ROUNDS_PER_RING = 8
+
+/** A request as handed to low-level handlers, read from one event of a batch. */
 class IncomingRequest implements EngineRequest {
   connId: number
   method: string
@@ -28,20 +35,46 @@ class IncomingRequest implements EngineRequest {
   tls: boolean
   keepAlive: boolean
 
-  constructor(ev: unknown[], i: number) {
-    this.connId = ev[i + 1] as number
-    this.method = ev[i + 2] as string
-    this.url = ev[i + 3] as string
-    this.httpVersion = ev[i + 4] === 0 ? '1.0' : '1.1'
-    this.rawHeaders = ev[i + 5] as string[]
-    this.body = (ev[i + 6] as Buffer | null) ?? EMPTY
-    this.remoteAddress = ev[i + 7] as string
-    this.remotePort = ev[i + 8] as number
-    this.localAddress = ev[i + 9] as string
-    this.localPort = ev[i + 10] as number
-    const flags = ev[i + 11] as number
+  constructor(reader: BatchReader, at: number) {
+    const n = reader.numbers
+    this.connId = n[at + 1]
+    this.httpVersion = n[at + 2] === 0 ? '1.0' : '1.1'
+    const flags = n[at + 3]
+    this.remotePort = n[at + 4]
+    this.localPort = n[at + 5]
+    const body = n[at + 6]
+    this.body = body < 0 ? EMPTY : (reader.batch[2 + body] as Buffer)
+    const fields = n[at + 7] * 2
+    this.method = reader.text(at + 8)
+    this.url = reader.text(at + 9)
+    this.remoteAddress = reader.text(at + 10)
+    this.localAddress = reader.text(at + 11)
+    const raw: string[] = new Array(fields)
+    for (let k = 0; k < fields; k++) raw[k] = reader.text(at + REQUEST_FIXED_NUMBERS + k)
+    this.rawHeaders = raw
     this.tls = (flags & RequestFlag.Tls) !== 0
     this.keepAlive = (flags & RequestFlag.KeepAlive) !== 0
+  }
+}
+
+/** Walks a batch's text: each field's length is a number, fields follow each other. */
+class BatchReader {
+  readonly batch: EventBatch
+  readonly numbers: Float64Array
+  #text: string
+  #offset = 0
+
+  constructor(batch: EventBatch) {
+    this.batch = batch
+    this.#text = batch[0]
+    this.numbers = batch[1]
+  }
+
+  /** The next text field, whose length is the number at `lengthAt`. */
+  text(lengthAt: number): string {
+    const start = this.#offset
+    this.#offset = start + this.numbers[lengthAt]
+    return this.#text.slice(start, this.#offset)
   }
 }
 
@@ -62,20 +95,33 @@ export class Dispatcher implements ReplyHost {
     this.#handler = handler
   }
 
+  /** Handles what a sink holds, after it rang: batches until it is empty, or a few and then yields. */
+  takeFrom(sink: NativeEventSink): void {
+    for (let round = 0; round < ROUNDS_PER_RING; round++) {
+      const batch = sink.takeEvents() as EventBatch | null
+      if (batch === null) return
+      this.dispatch(batch)
+    }
+    sink.yieldTurn()
+  }
+
   /** Handles one batch from `EventSink.takeEvents()`. */
-  dispatch(events: unknown[]): void {
-    let i = 0
-    while (i < events.length) {
-      const kind = events[i] as EventKind
+  dispatch(batch: EventBatch): void {
+    const reader = new BatchReader(batch)
+    const n = reader.numbers
+    let at = 0
+    while (at < n.length) {
+      const kind = n[at] as EventKind
       if (kind === EventKind.Request) {
-        this.#request(new IncomingRequest(events, i))
-        i += EventSize.Request
+        const req = new IncomingRequest(reader, at)
+        at += REQUEST_FIXED_NUMBERS + req.rawHeaders.length
+        this.#request(req)
         continue
       }
-      const reply = this.replies.get(events[i + 1] as number)
+      const reply = this.replies.get(n[at + 1])
       if (kind === EventKind.Drain) reply?._drained()
       else reply?._clientGone()
-      i += EventSize.Other
+      at += 2
     }
   }
 

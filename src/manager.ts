@@ -160,7 +160,7 @@ export class Manager {
       dispatcher === null
         ? null
         : () => {
-            if (open.sink !== null) dispatcher.dispatch(open.sink.takeEvents())
+            if (open.sink !== null) dispatcher.takeFrom(open.sink)
           }
     let result
     try {

@@ -20,20 +20,20 @@ export const enum WriteFlag {
   Chunked = 8,
 }
 
-/** Event kinds, the first slot of each event in `takeEvents()` (mirrors `events.rs`). */
+/** Event kinds, the first number of each event in a batch (mirrors `batch.rs`). */
 export const enum EventKind {
   Request = 0,
   Drain = 1,
   Closed = 2,
 }
 
-/** Slots an event of each kind takes in the flat array. */
-export const enum EventSize {
-  Request = 12,
-  Other = 2,
-}
+/** Numbers a request takes in a batch before its header lengths (mirrors `batch.rs`). */
+export const REQUEST_FIXED_NUMBERS = 12
 
-/** Bits of a request's flags slot. */
+/** What `EventSink.takeEvents()` returns when events wait: all text fields, the numbers, then the bodies. */
+export type EventBatch = [text: string, numbers: Float64Array, ...bodies: Buffer[]]
+
+/** Bits of a request's flags number. */
 export const enum RequestFlag {
   Tls = 1,
   KeepAlive = 2,

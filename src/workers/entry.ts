@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { createHandler } from '../app-handler'
 import { Dispatcher } from '../dispatch'
 import { binding } from '../native'
+import type { NativeEventSink } from '../native'
 import { loadApp } from './load-app'
 import type { FromWorker, ToWorker, WorkerData } from './messages'
 
@@ -30,9 +31,9 @@ async function main(): Promise<void> {
   port?.on('message', (msg: ToWorker) => {
     if (msg.type !== 'attach') return
     try {
-      const holder: { sink: { takeEvents(): unknown[] } | null } = { sink: null }
+      const holder: { sink: NativeEventSink | null } = { sink: null }
       const sink = binding.attachSink(data.managerId, msg.listenerId, () => {
-        if (holder.sink !== null) dispatcher.dispatch(holder.sink.takeEvents())
+        if (holder.sink !== null) dispatcher.takeFrom(holder.sink)
       })
       holder.sink = sink
       post({ type: 'attached', listenerId: msg.listenerId, sinkId: sink.sinkId })

@@ -1,8 +1,10 @@
 //! `LoopHandle`: how JavaScript threads reach the Mongoose thread.
 //!
 //! Commands travel over a crossbeam channel; a one-byte datagram on a Unix
-//! socket pair only rings a doorbell so `mg_mgr_poll` returns early. Rings
-//! are coalesced: one datagram until the loop has drained the channel.
+//! socket pair only rings a doorbell so `mg_mgr_poll` returns early. A ring
+//! is only sent when the loop may be asleep in poll: while it is busy it
+//! drains the channel on its next pass anyway, and under load it nearly
+//! always is, so most commands cost no system call at all.
 //!
 //! Mongoose's own `mg_wakeup` would work too, but it sends over a UDP pair on
 //! 127.0.0.1 (the whole IP stack per ring, and datagrams are dropped under
@@ -14,16 +16,23 @@
 use std::io;
 use std::os::fd::IntoRawFd;
 use std::os::unix::net::UnixDatagram;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::command::Command;
 
+/// The loop is between polls and will drain the channel before it sleeps.
+const AWAKE: u8 = 0;
+/// The loop is in (or about to enter) a poll that may wait: a sender must ring.
+const SLEEPING: u8 = 1;
+/// A command came since the loop last woke: it must not sleep before draining.
+const SENT: u8 = 2;
+
 pub struct LoopHandle {
   tx: Sender<Command>,
-  /// Set by the first command after a drain; cleared by the loop before it drains.
-  armed: AtomicBool,
+  /// `AWAKE`, `SLEEPING` or `SENT`; see [`LoopHandle::send`] and [`LoopHandle::may_sleep`].
+  state: AtomicU8,
   bell: UnixDatagram,
 }
 
@@ -43,16 +52,18 @@ impl LoopHandle {
     bell.set_nonblocking(true)?;
     ear.set_nonblocking(true)?;
     let (tx, rx) = crossbeam_channel::unbounded();
-    Ok((LoopHandle { tx, armed: AtomicBool::new(false), bell }, rx, BellReceiver(ear)))
+    Ok((LoopHandle { tx, state: AtomicU8::new(AWAKE), bell }, rx, BellReceiver(ear)))
   }
 
-  /// Queues a command and rings the loop if it has not been rung since its last drain.
+  /// Queues a command and rings the loop if it may be asleep.
   /// Returns false when the loop is gone.
   pub fn send(&self, cmd: Command) -> bool {
     if self.tx.send(cmd).is_err() {
       return false;
     }
-    if !self.armed.swap(true, Ordering::AcqRel) {
+    // After the command is queued: a loop that has not yet decided to sleep
+    // sees `SENT` and polls without waiting; one that has is rung.
+    if self.state.swap(SENT, Ordering::SeqCst) == SLEEPING {
       // A full socket buffer means rings are already pending; a closed peer
       // means the loop is gone. Neither needs handling.
       let _ = self.bell.send(&[1]);
@@ -60,13 +71,15 @@ impl LoopHandle {
     true
   }
 
-  /// Loop side: true if a command arrived since the last [`LoopHandle::disarm`].
-  pub fn is_armed(&self) -> bool {
-    self.armed.load(Ordering::Acquire)
+  /// Loop side, right before polling: true if the poll may wait, false if
+  /// a command came since [`LoopHandle::wake`] (it must not wait for a ring
+  /// that was never sent).
+  pub fn may_sleep(&self) -> bool {
+    self.state.compare_exchange(AWAKE, SLEEPING, Ordering::SeqCst, Ordering::SeqCst).is_ok()
   }
 
-  /// Loop side: call right before draining the channel.
-  pub fn disarm(&self) {
-    self.armed.store(false, Ordering::Release);
+  /// Loop side, right after polling and before draining the channel.
+  pub fn wake(&self) {
+    self.state.store(AWAKE, Ordering::SeqCst);
   }
 }

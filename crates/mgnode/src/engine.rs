@@ -99,7 +99,7 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ear: BellReceiver, re
   });
   let _ = ready.send(true);
   loop {
-    let timeout = if handle.is_armed() { 0 } else { POLL_MS };
+    let timeout = if handle.may_sleep() { POLL_MS } else { 0 };
     // SAFETY: `mgr` is live until `mgn_mgr_free` below, and this is its thread.
     unsafe { sys::mgn_poll(mgr, timeout) };
     let done = ENGINE.with(|e| e.borrow_mut().as_mut().map(|engine| engine.after_poll(mgr)).unwrap_or(true));
@@ -243,7 +243,7 @@ impl Engine {
   /// Returns true when the engine has shut down.
   fn after_poll(&mut self, mgr: *mut sys::mg_mgr) -> bool {
     self.now = Instant::now();
-    self.handle.disarm();
+    self.handle.wake();
     while let Ok(cmd) = self.rx.try_recv() {
       self.apply(cmd, mgr);
     }

@@ -41,7 +41,9 @@ static NEXT_SINK_ID: AtomicU64 = AtomicU64::new(1);
 pub struct RequestSink {
   id: u64,
   queue: Mutex<Vec<SinkEvent>>,
-  /// True from the moment JS was rung until it starts taking events.
+  /// True from the moment JS is rung until a take finds the queue empty (or
+  /// JS yields): while it is set, JavaScript is bound to take again, so
+  /// events pushed meanwhile need no ring of their own.
   rung: AtomicBool,
   /// Requests handed to this sink whose response has not ended.
   in_flight: AtomicUsize,
@@ -83,7 +85,7 @@ impl RequestSink {
 
   /// Rings JavaScript unless it was rung and has not taken the queue yet.
   pub fn ring(&self) {
-    if self.rung.swap(true, Ordering::AcqRel) {
+    if self.rung.swap(true, Ordering::SeqCst) {
       return;
     }
     if let Ok(bell) = self.doorbell.lock() {
@@ -93,13 +95,35 @@ impl RequestSink {
     }
   }
 
-  /// Takes everything queued (JavaScript thread). Clears `rung` first so an
-  /// event pushed meanwhile rings again instead of being stranded.
+  /// Takes everything queued (JavaScript thread). An empty take ends the
+  /// round: `rung` is cleared under the lock, so the next push rings again.
   pub fn take(&self) -> Vec<SinkEvent> {
-    self.rung.store(false, Ordering::Release);
     match self.queue.lock() {
-      Ok(mut q) => std::mem::take(&mut *q),
-      Err(_) => Vec::new(),
+      Ok(mut q) => {
+        if q.is_empty() {
+          self.rung.store(false, Ordering::SeqCst);
+        }
+        std::mem::take(&mut *q)
+      }
+      Err(_) => {
+        self.rung.store(false, Ordering::SeqCst);
+        Vec::new()
+      }
+    }
+  }
+
+  /// Ends a round that stopped before the queue was empty (JavaScript
+  /// thread): rings again if events wait, so they come in a later callback.
+  pub fn yield_turn(&self) {
+    let pending = match self.queue.lock() {
+      Ok(q) => {
+        self.rung.store(false, Ordering::SeqCst);
+        !q.is_empty()
+      }
+      Err(_) => false,
+    };
+    if pending {
+      self.ring();
     }
   }
 
