@@ -123,6 +123,14 @@ export declare class Responder {
   sendFile(connId: number, path: string, offset: number, length: number, flags: number): void
   /** Drops a connection at once. */
   abort(connId: number): void
+  /**
+   * Queues the commands that follow without waking the engine, until
+   * `releaseRings`: a batch of responses written together costs one wake-up
+   * of the engine's thread instead of one each.
+   */
+  holdRings(): void
+  /** Ends `holdRings`, waking the engine if anything was queued meanwhile. */
+  releaseRings(): void
 }
 
 /**

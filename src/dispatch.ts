@@ -97,12 +97,18 @@ export class Dispatcher implements ReplyHost {
 
   /** Handles what a sink holds, after it rang: batches until it is empty, or a few and then yields. */
   takeFrom(sink: NativeEventSink): void {
-    for (let round = 0; round < ROUNDS_PER_RING; round++) {
-      const batch = sink.takeEvents() as EventBatch | null
-      if (batch === null) return
-      this.dispatch(batch)
+    // Responses written by handlers that answer at once wake the engine once, at the end.
+    this.responder.holdRings()
+    try {
+      for (let round = 0; round < ROUNDS_PER_RING; round++) {
+        const batch = sink.takeEvents() as EventBatch | null
+        if (batch === null) return
+        this.dispatch(batch)
+      }
+      sink.yieldTurn()
+    } finally {
+      this.responder.releaseRings()
     }
-    sink.yieldTurn()
   }
 
   /** Handles one batch from `EventSink.takeEvents()`. */

@@ -58,9 +58,21 @@ impl LoopHandle {
   /// Queues a command and rings the loop if it may be asleep.
   /// Returns false when the loop is gone.
   pub fn send(&self, cmd: Command) -> bool {
-    if self.tx.send(cmd).is_err() {
+    if !self.queue(cmd) {
       return false;
     }
+    self.ring();
+    true
+  }
+
+  /// Queues a command without ringing; the caller owes a [`LoopHandle::ring`]
+  /// (until then the loop finds it within one poll timeout at worst).
+  pub fn queue(&self, cmd: Command) -> bool {
+    self.tx.send(cmd).is_ok()
+  }
+
+  /// Rings the loop if it may be asleep. Call after queueing.
+  pub fn ring(&self) {
     // After the command is queued: a loop that has not yet decided to sleep
     // sees `SENT` and polls without waiting; one that has is rung.
     if self.state.swap(SENT, Ordering::SeqCst) == SLEEPING {
@@ -68,7 +80,6 @@ impl LoopHandle {
       // means the loop is gone. Neither needs handling.
       let _ = self.bell.send(&[1]);
     }
-    true
   }
 
   /// Loop side, right before polling: true if the poll may wait, false if

@@ -2,6 +2,7 @@
 //! Mongoose thread. It holds only the manager's command channel, so worker
 //! threads create their own from the manager id.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::Buffer;
@@ -22,6 +23,10 @@ use crate::registry;
 #[napi]
 pub struct Responder {
   handle: Arc<LoopHandle>,
+  /// Between `holdRings` and `releaseRings`: commands are queued unrung.
+  holding: Cell<bool>,
+  /// A command was queued while holding, so `releaseRings` must ring.
+  owed: Cell<bool>,
 }
 
 #[napi]
@@ -30,7 +35,7 @@ impl Responder {
   #[napi(constructor)]
   pub fn new(manager_id: u32) -> Result<Self> {
     let handle = registry::lookup(manager_id).ok_or_else(|| Error::new(Status::GenericFailure, "manager is closed"))?;
-    Ok(Responder { handle })
+    Ok(Responder { handle, holding: Cell::new(false), owed: Cell::new(false) })
   }
 
   /// A whole response in one crossing: `head` (UTF-8) then `body`, with `flags` as for `write`.
@@ -45,7 +50,7 @@ impl Responder {
       }
       _ => head.into_bytes(),
     };
-    self.handle.send(Command::Write { conn: conn_id as u64, data: data.into(), flags });
+    self.send(Command::Write { conn: conn_id as u64, data: data.into(), flags });
   }
 
   /// Like `respond`, but `body` is sent from the Buffer itself, not copied:
@@ -55,27 +60,27 @@ impl Responder {
   pub fn respond_shared(&self, conn_id: i64, head: String, body: Buffer, flags: u32) {
     let conn = conn_id as u64;
     // The flags (end, close, drain) belong after the body.
-    self.handle.send(Command::Write { conn, data: head.into_bytes().into(), flags: 0 });
-    self.handle.send(Command::Write { conn, data: Payload::Shared(body), flags });
+    self.send(Command::Write { conn, data: head.into_bytes().into(), flags: 0 });
+    self.send(Command::Write { conn, data: Payload::Shared(body), flags });
   }
 
   /// Queues response bytes for a connection. `flags`: 1 end, 2 close after,
   /// 4 report drain, 8 frame as a chunk.
   #[napi]
   pub fn write(&self, conn_id: i64, data: &[u8], flags: u32) {
-    self.handle.send(Command::Write { conn: conn_id as u64, data: data.to_vec().into(), flags });
+    self.send(Command::Write { conn: conn_id as u64, data: data.to_vec().into(), flags });
   }
 
   /// Like `write`, without copying `data` (see `respondShared`).
   #[napi]
   pub fn write_shared(&self, conn_id: i64, data: Buffer, flags: u32) {
-    self.handle.send(Command::Write { conn: conn_id as u64, data: Payload::Shared(data), flags });
+    self.send(Command::Write { conn: conn_id as u64, data: Payload::Shared(data), flags });
   }
 
   /// Like `write`, for a string (sent as UTF-8).
   #[napi]
   pub fn write_string(&self, conn_id: i64, data: String, flags: u32) {
-    self.handle.send(Command::Write { conn: conn_id as u64, data: data.into_bytes().into(), flags });
+    self.send(Command::Write { conn: conn_id as u64, data: data.into_bytes().into(), flags });
   }
 
   /// Sends `length` bytes of the file at `path`, from `offset`, as the rest of
@@ -84,12 +89,41 @@ impl Responder {
   #[napi]
   pub fn send_file(&self, conn_id: i64, path: String, offset: f64, length: f64, flags: u32) {
     let (offset, length) = (offset.max(0.0) as u64, length.max(0.0) as u64);
-    self.handle.send(Command::SendFile { conn: conn_id as u64, path, offset, length, flags });
+    self.send(Command::SendFile { conn: conn_id as u64, path, offset, length, flags });
   }
 
   /// Drops a connection at once.
   #[napi]
   pub fn abort(&self, conn_id: i64) {
-    self.handle.send(Command::Abort { conn: conn_id as u64 });
+    self.send(Command::Abort { conn: conn_id as u64 });
+  }
+
+  /// Queues the commands that follow without waking the engine, until
+  /// `releaseRings`: a batch of responses written together costs one wake-up
+  /// of the engine's thread instead of one each.
+  #[napi]
+  pub fn hold_rings(&self) {
+    self.holding.set(true);
+  }
+
+  /// Ends `holdRings`, waking the engine if anything was queued meanwhile.
+  #[napi]
+  pub fn release_rings(&self) {
+    self.holding.set(false);
+    if self.owed.replace(false) {
+      self.handle.ring();
+    }
+  }
+}
+
+impl Responder {
+  fn send(&self, cmd: Command) {
+    if self.holding.get() {
+      if self.handle.queue(cmd) {
+        self.owed.set(true);
+      }
+    } else {
+      self.handle.send(cmd);
+    }
   }
 }
