@@ -23,15 +23,10 @@ export declare class EventSink {
    * Takes every event queued since the last call as
    * `[text, numbers, ...bodies]` (see `EventBatch` in `batch.rs` for the
    * layout and `dispatch.ts` for the reader), or `null` when there is none.
-   * After the callback rings, call it until it returns `null`, or call
-   * `yieldTurn()` to stop early: until then the engine does not ring again.
+   * After the callback rings, call it until it returns `null` (a later turn
+   * of the event loop may do so): until then the engine does not ring again.
    */
   takeEvents(): [string, Float64Array, ...Buffer[]] | null
-  /**
-   * Stops taking before `takeEvents()` returned `null`; the callback rings
-   * again if events wait, so other work on this thread gets a turn.
-   */
-  yieldTurn(): void
 }
 
 /**

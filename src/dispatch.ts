@@ -13,12 +13,6 @@ export type Handler = (req: EngineRequest, reply: Reply) => unknown
 
 const EMPTY = Buffer.alloc(0)
 
-/**
- * Batches taken per ring before other work on the thread gets a turn. Taking
- * again while requests keep arriving spares the engine a ring (a system call
- * on its thread) per batch; the bound keeps timers and I/O from starving.
- */
-const ROUNDS_PER_RING = 8
 
 /** A request as handed to low-level handlers, read from one event of a batch. */
 class IncomingRequest implements EngineRequest {
@@ -85,6 +79,10 @@ function reportHandlerError(err: unknown, reply: Reply): void {
   else reply.send(500, { 'content-type': 'text/plain; charset=utf-8' }, 'Internal Server Error')
 }
 
+function takeAgain(dispatcher: Dispatcher, sink: NativeEventSink): void {
+  dispatcher.takeFrom(sink)
+}
+
 export class Dispatcher implements ReplyHost {
   readonly replies = new Map<number, Reply>()
   readonly responder: NativeResponder
@@ -95,20 +93,24 @@ export class Dispatcher implements ReplyHost {
     this.#handler = handler
   }
 
-  /** Handles what a sink holds, after it rang: batches until it is empty, or a few and then yields. */
+  /**
+   * Handles what a sink holds after it rang: one batch now, then another in
+   * `setImmediate` until a take finds the sink empty. Until then the engine
+   * does not ring again (a ring costs its thread a system call), and between
+   * batches the microtasks of the last one run and timers and I/O get their
+   * turn, so a batch's requests die young instead of piling up in the heap.
+   */
   takeFrom(sink: NativeEventSink): void {
+    const batch = sink.takeEvents() as EventBatch | null
+    if (batch === null) return
     // Responses written by handlers that answer at once wake the engine once, at the end.
     this.responder.holdRings()
     try {
-      for (let round = 0; round < ROUNDS_PER_RING; round++) {
-        const batch = sink.takeEvents() as EventBatch | null
-        if (batch === null) return
-        this.dispatch(batch)
-      }
-      sink.yieldTurn()
+      this.dispatch(batch)
     } finally {
       this.responder.releaseRings()
     }
+    setImmediate(takeAgain, this, sink)
   }
 
   /** Handles one batch from `EventSink.takeEvents()`. */

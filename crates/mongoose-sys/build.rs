@@ -12,9 +12,7 @@ fn main() {
   let workspace = manifest.join("../..");
   println!("cargo:rerun-if-env-changed=MONGOOSE_SRC_DIR");
   println!("cargo:rerun-if-env-changed=MGNODE_MONGOOSE_LOG");
-  let src_dir = env::var_os("MONGOOSE_SRC_DIR")
-    .map(PathBuf::from)
-    .unwrap_or_else(|| workspace.join("vendor/mongoose"));
+  let src_dir = env::var_os("MONGOOSE_SRC_DIR").map(PathBuf::from).unwrap_or_else(|| workspace.join("vendor/mongoose"));
   let mongoose_c = src_dir.join("mongoose.c");
   if !mongoose_c.exists() {
     panic!(

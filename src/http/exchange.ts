@@ -28,7 +28,22 @@ interface Exchange {
   options: ExchangeOptions
 }
 
-const exchanges = new WeakMap<ServerResponse, Exchange>()
+/**
+ * Where a response keeps its exchange while it is unfinished. A property, not
+ * a WeakMap: a WeakMap's entries for short-lived keys cost the young-generation
+ * GC extra work, and every request made one.
+ */
+const kExchange = Symbol('mgnode.exchange')
+
+type WithExchange = ServerResponse & { [kExchange]?: Exchange | undefined }
+
+function exchangeOf(res: ServerResponse): Exchange | undefined {
+  return (res as WithExchange)[kExchange]
+}
+
+function endExchange(res: ServerResponse): void {
+  ;(res as WithExchange)[kExchange] = undefined
+}
 
 function emitClose(res: ServerResponse): void {
   const r = res as ServerResponse & { _closed?: boolean }
@@ -40,7 +55,7 @@ function emitClose(res: ServerResponse): void {
 
 /** `prefinish`: node:http has handed over the whole response; send it in one go. */
 function onPrefinish(this: ServerResponse): void {
-  const ex = exchanges.get(this)
+  const ex = exchangeOf(this)
   if (ex === undefined) return
   const last = (this as ServerResponse & { _last?: boolean })._last === true
   ex.socket._flush(true, !last && this.shouldKeepAlive)
@@ -48,9 +63,9 @@ function onPrefinish(this: ServerResponse): void {
 
 /** `finish`: the response left; release the request as node:http's server does. */
 function onFinish(this: ServerResponse): void {
-  const ex = exchanges.get(this)
+  const ex = exchangeOf(this)
   if (ex === undefined) return
-  exchanges.delete(this)
+  endExchange(this)
   const { req, socket } = ex
   this.detachSocket(socket as never)
   const r = req as IncomingMessage & { _consuming?: boolean; _dump?: () => void }
@@ -63,9 +78,9 @@ function onFinish(this: ServerResponse): void {
 function onSocketGone(this: EngineSocket): void {
   const res = this._httpMessage
   if (res === null) return
-  const ex = exchanges.get(res)
+  const ex = exchangeOf(res)
   if (ex === undefined) return
-  exchanges.delete(res)
+  endExchange(res)
   ex.req.destroy()
   ex.options.onSettled?.()
 }
@@ -106,7 +121,7 @@ export function createExchange(reqData: EngineRequest, reply: Reply, options: Ex
   socket.on('close', onSocketGone)
   res.assignSocket(socket as never)
   const ex: Exchange = { req, res, socket, options }
-  exchanges.set(res, ex)
+  ;(res as WithExchange)[kExchange] = ex
   res.on('prefinish', onPrefinish)
   res.on('finish', onFinish)
   reply.observer = socket

@@ -105,7 +105,13 @@ impl Conn {
 
   pub fn tls_init(self, cert: &[u8], key: &[u8]) -> bool {
     let rc = unsafe {
-      sys::mgn_conn_tls_init(self.0, cert.as_ptr() as *const c_char, cert.len(), key.as_ptr() as *const c_char, key.len())
+      sys::mgn_conn_tls_init(
+        self.0,
+        cert.as_ptr() as *const c_char,
+        cert.len(),
+        key.as_ptr() as *const c_char,
+        key.len(),
+      )
     };
     rc == 0
   }
@@ -121,11 +127,8 @@ impl Conn {
 
 /// Formats an address the way Node reports `socket.remoteAddress`.
 pub fn format_ip(ip: &[u8; 16], is_ip6: bool) -> String {
-  let addr = if is_ip6 {
-    IpAddr::V6(Ipv6Addr::from(*ip))
-  } else {
-    IpAddr::V4(Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]))
-  };
+  let addr =
+    if is_ip6 { IpAddr::V6(Ipv6Addr::from(*ip)) } else { IpAddr::V4(Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3])) };
   addr.to_string()
 }
 

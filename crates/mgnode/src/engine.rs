@@ -163,7 +163,8 @@ impl Engine {
     }
     let (remote_address, remote_port) = conn.addr(true);
     let (local_address, local_port) = conn.addr(false);
-    let peer = Arc::new(Peer { remote_address, remote_port, local_address, local_port, tls: listener.config.tls.is_some() });
+    let peer =
+      Arc::new(Peer { remote_address, remote_port, local_address, local_port, tls: listener.config.tls.is_some() });
     // Not self.now: that was taken before this poll, which may have waited,
     // and a stale start would let the keep-alive sweep close it too early.
     self.conns.insert(conn.id(), Connection::new(conn, listener, peer, Instant::now()));
@@ -340,7 +341,13 @@ impl Engine {
     }
   }
 
-  fn listen(&mut self, mgr: *mut sys::mg_mgr, url: &str, config: ListenerConfig, sink: Option<Arc<RequestSink>>) -> Result<Bound, ListenError> {
+  fn listen(
+    &mut self,
+    mgr: *mut sys::mg_mgr,
+    url: &str,
+    config: ListenerConfig,
+    sink: Option<Arc<RequestSink>>,
+  ) -> Result<Bound, ListenError> {
     if self.shutdown_at.is_some() {
       return Err(ListenError { message: "manager is closing".into() });
     }
@@ -613,7 +620,8 @@ impl Engine {
           conn.consume(usize::MAX);
           c.refuse(408);
         }
-      } else if timeouts.keep_alive_ms > 0 && now.duration_since(c.idle_since) > Duration::from_millis(timeouts.keep_alive_ms)
+      } else if timeouts.keep_alive_ms > 0
+        && now.duration_since(c.idle_since) > Duration::from_millis(timeouts.keep_alive_ms)
       {
         conn.close_now();
       }

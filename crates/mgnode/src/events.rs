@@ -35,8 +35,8 @@ impl EventSink {
   /// Takes every event queued since the last call as
   /// `[text, numbers, ...bodies]` (see `EventBatch` in `batch.rs` for the
   /// layout and `dispatch.ts` for the reader), or `null` when there is none.
-  /// After the callback rings, call it until it returns `null`, or call
-  /// `yieldTurn()` to stop early: until then the engine does not ring again.
+  /// After the callback rings, call it until it returns `null` (a later turn
+  /// of the event loop may do so): until then the engine does not ring again.
   #[napi(ts_return_type = "[string, Float64Array, ...Buffer[]] | null")]
   pub fn take_events<'env>(&self, env: &'env Env) -> Result<Option<Array<'env>>> {
     let events = self.sink.take();
@@ -51,12 +51,5 @@ impl EventSink {
       out.set(2 + i as u32, Buffer::from(body))?;
     }
     Ok(Some(out))
-  }
-
-  /// Stops taking before `takeEvents()` returned `null`; the callback rings
-  /// again if events wait, so other work on this thread gets a turn.
-  #[napi]
-  pub fn yield_turn(&self) {
-    self.sink.yield_turn();
   }
 }

@@ -95,8 +95,8 @@ impl Manager {
   /// Starts the Mongoose thread.
   #[napi(constructor)]
   pub fn new(env: Env) -> Result<Self> {
-    let (handle, rx, ear) =
-      LoopHandle::new().map_err(|e| Error::new(Status::GenericFailure, format!("cannot create the doorbell socket: {e}")))?;
+    let (handle, rx, ear) = LoopHandle::new()
+      .map_err(|e| Error::new(Status::GenericFailure, format!("cannot create the doorbell socket: {e}")))?;
     let handle = Arc::new(handle);
     let (ready_tx, ready_rx) = crossbeam_channel::bounded(1);
     let loop_handle = handle.clone();
@@ -129,9 +129,16 @@ impl Manager {
   /// the returned sink has events to take. Without `onEvents`, requests wait
   /// until a sink is attached with `attachSink` (worker threads).
   #[napi]
-  pub fn listen(&self, url: String, options: NativeListenOptions, on_events: Option<Function<(), ()>>) -> Result<ListenResult> {
+  pub fn listen(
+    &self,
+    url: String,
+    options: NativeListenOptions,
+    on_events: Option<Function<(), ()>>,
+  ) -> Result<ListenResult> {
     let sink = match on_events {
-      Some(f) => Some(Arc::new(RequestSink::new(f.build_threadsafe_function::<()>().callee_handled::<false>().build()?))),
+      Some(f) => {
+        Some(Arc::new(RequestSink::new(f.build_threadsafe_function::<()>().callee_handled::<false>().build()?)))
+      }
       None => None,
     };
     let (reply, answer) = crossbeam_channel::bounded(1);
@@ -161,8 +168,12 @@ impl Manager {
   /// given, as `listen` took them. Connections use them from their next check.
   #[napi]
   pub fn set_timeouts(&self, listener_id: i64, headers: u32, request: u32, keep_alive: u32, stream: u32) {
-    let timeouts =
-      Timeouts { headers_ms: headers as u64, request_ms: request as u64, keep_alive_ms: keep_alive as u64, stream_ms: stream as u64 };
+    let timeouts = Timeouts {
+      headers_ms: headers as u64,
+      request_ms: request as u64,
+      keep_alive_ms: keep_alive as u64,
+      stream_ms: stream as u64,
+    };
     self.handle.send(Command::SetTimeouts { listener: listener_id as u64, timeouts });
   }
 

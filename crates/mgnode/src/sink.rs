@@ -24,11 +24,19 @@ pub struct Peer {
 
 /// Something JavaScript must hear about.
 pub enum SinkEvent {
-  Request { conn_id: u64, peer: Arc<Peer>, request: ParsedRequest },
+  Request {
+    conn_id: u64,
+    peer: Arc<Peer>,
+    request: ParsedRequest,
+  },
   /// The connection's send buffer drained after JS asked to be told.
-  Drain { conn_id: u64 },
+  Drain {
+    conn_id: u64,
+  },
   /// The connection closed before its response ended.
-  Closed { conn_id: u64 },
+  Closed {
+    conn_id: u64,
+  },
 }
 
 /// The doorbell into JavaScript: a function of no arguments, strong (it keeps
@@ -41,9 +49,9 @@ static NEXT_SINK_ID: AtomicU64 = AtomicU64::new(1);
 pub struct RequestSink {
   id: u64,
   queue: Mutex<Vec<SinkEvent>>,
-  /// True from the moment JS is rung until a take finds the queue empty (or
-  /// JS yields): while it is set, JavaScript is bound to take again, so
-  /// events pushed meanwhile need no ring of their own.
+  /// True from the moment JS is rung until a take finds the queue empty:
+  /// while it is set, JavaScript is bound to take again, so events pushed
+  /// meanwhile need no ring of their own.
   rung: AtomicBool,
   /// Requests handed to this sink whose response has not ended.
   in_flight: AtomicUsize,
@@ -109,21 +117,6 @@ impl RequestSink {
         self.rung.store(false, Ordering::SeqCst);
         Vec::new()
       }
-    }
-  }
-
-  /// Ends a round that stopped before the queue was empty (JavaScript
-  /// thread): rings again if events wait, so they come in a later callback.
-  pub fn yield_turn(&self) {
-    let pending = match self.queue.lock() {
-      Ok(q) => {
-        self.rung.store(false, Ordering::SeqCst);
-        !q.is_empty()
-      }
-      Err(_) => false,
-    };
-    if pending {
-      self.ring();
     }
   }
 
