@@ -2,28 +2,30 @@
 //! JavaScript sinks, and applies the commands that come back.
 //!
 //! Everything in this module runs on that one thread; connections are known to
-//! other threads only by id.
+//! other threads only by id. This file has the loop, accepting and parsing;
+//! `listeners`, `responses` and `timeouts` hold the rest of `Engine`'s work.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::ffi::CString;
 use std::os::raw::{c_int, c_void};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod listeners;
+mod responses;
+mod timeouts;
+
 use crossbeam_channel::Receiver;
 use mongoose_sys as sys;
 
-use crate::command::{write_flags, Bound, Command, ListenError, ListenerConfig};
+use crate::command::Command;
 use crate::conn::Conn;
 use crate::connection::Connection;
 use crate::doorbell::{BellReceiver, LoopHandle};
-use crate::file_body::{FileBody, QUEUE_LIMIT};
 use crate::listener::Listener;
 use crate::parser::Parsed;
-use crate::payload::Payload;
-use crate::response::{chunk_prefix, CONTINUE, LAST_CHUNK};
+use crate::response::CONTINUE;
 use crate::sink::{Peer, RequestSink, SinkEvent};
 
 /// Below this many unsent bytes a connection counts as drained.
@@ -337,293 +339,6 @@ impl Engine {
             self.to_flush.push(*id);
           }
         }
-      }
-    }
-  }
-
-  fn listen(
-    &mut self,
-    mgr: *mut sys::mg_mgr,
-    url: &str,
-    config: ListenerConfig,
-    sink: Option<Arc<RequestSink>>,
-  ) -> Result<Bound, ListenError> {
-    if self.shutdown_at.is_some() {
-      return Err(ListenError { message: "manager is closing".into() });
-    }
-    let curl = CString::new(url).map_err(|_| ListenError { message: "URL contains a NUL byte".into() })?;
-    // The listener id is not known before mg_listen returns, so the handler
-    // data is patched right after; no event can fire in between.
-    let mut err: c_int = 0;
-    // SAFETY: `mgr` is this thread's live manager; `curl` outlives the call.
-    let ptr = unsafe { sys::mgn_listen(mgr, curl.as_ptr(), on_event, std::ptr::null_mut(), &mut err) };
-    if ptr.is_null() {
-      let message = match err {
-        98 => format!("listen EADDRINUSE: address already in use {url}"),
-        13 => format!("listen EACCES: permission denied {url}"),
-        99 => format!("listen EADDRNOTAVAIL: address not available {url}"),
-        _ => format!("cannot listen on {url} (errno {err})"),
-      };
-      return Err(ListenError { message });
-    }
-    // SAFETY: `ptr` is the new, live listener connection of this thread.
-    let conn = unsafe { Conn::new(ptr) };
-    let id = conn.id();
-    // SAFETY: as above; fn_data carries the listener id as an integer.
-    unsafe { sys::mgn_conn_set_data(ptr, id as usize as *mut c_void) };
-    let (host, port) = conn.addr(false);
-    self.listeners.insert(id, Rc::new(Listener::new(conn, config, sink)));
-    Ok(Bound { id, host, port })
-  }
-
-  /// Stops accepting on a listener; its idle connections close, busy ones
-  /// close once their response is done.
-  fn close_listener(&mut self, id: u64) {
-    let Some(listener) = self.listeners.get(&id) else { return };
-    if listener.closed.replace(true) {
-      return;
-    }
-    listener.conn.close_now();
-    for (id, c) in self.conns.iter_mut() {
-      if Rc::ptr_eq(&c.listener, listener) {
-        c.keep_alive = false;
-        if c.busy.is_none() {
-          c.refuse_parked();
-          c.close_after_sent();
-          self.to_flush.push(*id);
-        }
-      }
-    }
-  }
-
-  /// Hands parked requests of a listener to its sinks, now that one attached.
-  fn dispatch_parked(&mut self, listener: u64) {
-    let ids: Vec<u64> = self
-      .conns
-      .iter()
-      .filter(|(_, c)| c.parked.is_some() && c.listener.conn.id() == listener)
-      .map(|(id, _)| *id)
-      .collect();
-    for id in ids {
-      let Some(c) = self.conns.get_mut(&id) else { continue };
-      let Some(sink) = c.listener.pick_sink() else { return };
-      if let Some((request, _)) = c.parked.take() {
-        sink.push(SinkEvent::Request { conn_id: id, peer: c.peer.clone(), request });
-        c.busy = Some(sink.clone());
-        self.to_ring.push(sink);
-      }
-    }
-  }
-
-  /// A sink's thread is gone: stop dispatching to it and answer what it held with 502.
-  fn detach_sink(&mut self, listener: u64, sink_id: u64) {
-    let Some(l) = self.listeners.get(&listener).cloned() else { return };
-    for sink in l.remove_sink(sink_id) {
-      drop(sink.take());
-      sink.release();
-    }
-    for (id, c) in self.conns.iter_mut() {
-      if c.busy.as_ref().is_some_and(|s| s.id() == sink_id) {
-        c.busy = None;
-        if c.unsent() == 0 && c.file.is_none() {
-          c.refuse(502);
-          self.to_flush.push(*id);
-        } else {
-          // Part of a response is already queued: a 502 after it would corrupt the stream.
-          c.conn.close_now();
-        }
-      }
-    }
-  }
-
-  fn write(&mut self, id: u64, data: Payload, flags: u32) {
-    let Some(c) = self.conns.get_mut(&id) else { return };
-    if c.busy.is_none() {
-      // A response for a request that already ended (or a closed connection).
-      return;
-    }
-    if flags & write_flags::CHUNKED != 0 {
-      if !data.is_empty() {
-        c.queue_copy(chunk_prefix(data.len()).as_bytes());
-        c.queue(data);
-        c.queue_copy(b"\r\n");
-      }
-      if flags & write_flags::END != 0 {
-        c.queue_copy(LAST_CHUNK);
-      }
-    } else {
-      c.queue(data);
-    }
-    self.to_flush.push(id);
-    if flags & write_flags::WANT_DRAIN != 0 && !c.want_drain {
-      c.want_drain = true;
-      self.drain_watch.push(id);
-    }
-    if flags & write_flags::END != 0 {
-      self.end_response(id, flags & write_flags::CLOSE != 0);
-    }
-  }
-
-  /// Writes what was queued in this pass, and keeps writing outboxes as their sockets drain.
-  fn flush_writes(&mut self) {
-    // Writing now rather than after the next poll saves a pass per response.
-    for id in self.to_flush.drain(..) {
-      let Some(c) = self.conns.get_mut(&id) else { continue };
-      c.flush();
-      if c.has_outbox() && !c.out_watched {
-        c.out_watched = true;
-        self.out_watch.push(id);
-      }
-    }
-    if self.out_watch.is_empty() {
-      return;
-    }
-    let conns = &mut self.conns;
-    self.out_watch.retain(|id| {
-      let Some(c) = conns.get_mut(id) else { return false };
-      if c.outbox_has_room() {
-        c.flush();
-      }
-      c.out_watched = c.has_outbox();
-      c.out_watched
-    });
-  }
-
-  /// The current response is complete: free the connection for the next
-  /// request, or close it.
-  fn end_response(&mut self, id: u64, close: bool) {
-    let Some(c) = self.conns.get_mut(&id) else { return };
-    let conn = c.conn;
-    if let Some(sink) = c.busy.take() {
-      sink.request_done();
-    }
-    c.want_drain = false;
-    c.idle_since = Instant::now();
-    if close || !c.keep_alive || c.listener.closed.get() {
-      c.close_after_sent();
-      return;
-    }
-    if c.paused {
-      conn.set_paused(false);
-      c.paused = false;
-    }
-    // The next pipelined request may already be buffered.
-    self.process(id);
-  }
-
-  /// Starts sending a file as the rest of the current response's body.
-  fn send_file(&mut self, id: u64, path: &str, offset: u64, length: u64, flags: u32) {
-    let Some(c) = self.conns.get_mut(&id) else { return };
-    if c.busy.is_none() || c.file.is_some() {
-      return;
-    }
-    match FileBody::open(path, offset, length, flags) {
-      Ok(body) => {
-        c.file = Some(body);
-        self.file_watch.push(id);
-      }
-      // The head is already out, so the response cannot become an error: cut it.
-      Err(_) => c.conn.close_now(),
-    }
-  }
-
-  /// Reads file bodies into connections that have room for more.
-  fn pump_files(&mut self) {
-    if self.file_watch.is_empty() {
-      return;
-    }
-    let mut done: Vec<(u64, bool)> = Vec::new();
-    let conns = &mut self.conns;
-    let to_flush = &mut self.to_flush;
-    self.file_watch.retain(|id| {
-      let Some(c) = conns.get_mut(id) else { return false };
-      let Some(mut body) = c.file.take() else { return false };
-      if c.conn.is_closing() {
-        return false;
-      }
-      while !body.is_done() && c.unsent() < QUEUE_LIMIT {
-        match body.next_slice() {
-          Ok(slice) => c.queue(slice.into()),
-          Err(_) => {
-            // The head is out and the length promised: cut the response.
-            c.conn.close_now();
-            return false;
-          }
-        }
-      }
-      to_flush.push(*id);
-      if body.is_done() {
-        done.push((*id, body.flags & write_flags::CLOSE != 0));
-        return false;
-      }
-      c.file = Some(body);
-      true
-    });
-    for (id, close) in done {
-      self.end_response(id, close);
-    }
-  }
-
-  /// Tells JS about connections whose send buffer drained.
-  fn check_drains(&mut self) {
-    if self.drain_watch.is_empty() {
-      return;
-    }
-    let conns = &mut self.conns;
-    let to_ring = &mut self.to_ring;
-    self.drain_watch.retain(|id| {
-      let Some(c) = conns.get_mut(id) else { return false };
-      if !c.want_drain {
-        return false;
-      }
-      if c.unsent() > LOW_WATER {
-        return true;
-      }
-      c.want_drain = false;
-      if let Some(sink) = &c.busy {
-        sink.push(SinkEvent::Drain { conn_id: *id });
-        to_ring.push(sink.clone());
-      }
-      false
-    });
-  }
-
-  /// Timeouts: slow request heads and bodies, idle keep-alive, stalled readers.
-  fn sweep(&mut self) {
-    let now = self.now;
-    for c in self.conns.values_mut() {
-      let conn = c.conn;
-      let timeouts = c.listener.timeouts.get();
-      let stream_timeout = timeouts.stream_ms;
-      let stalled = c.stalled_for(now);
-      if c.unsent() > 0 {
-        // Checked even while closing after a flush: a client that stopped
-        // reading would otherwise hold the connection forever.
-        if stream_timeout > 0 && stalled > Duration::from_millis(stream_timeout) {
-          conn.close_now();
-        }
-        continue;
-      }
-      if conn.is_closing() || c.busy.is_some() {
-        continue;
-      }
-      if let Some((_, since)) = &c.parked {
-        if now.duration_since(*since) > PARK_LIMIT {
-          c.parked = None;
-          c.refuse(503);
-        }
-        continue;
-      }
-      if let Some(started) = c.request_started {
-        let limit = if c.parser.at_request_start() { timeouts.headers_ms } else { timeouts.request_ms };
-        if limit > 0 && now.duration_since(started) > Duration::from_millis(limit) {
-          conn.consume(usize::MAX);
-          c.refuse(408);
-        }
-      } else if timeouts.keep_alive_ms > 0
-        && now.duration_since(c.idle_since) > Duration::from_millis(timeouts.keep_alive_ms)
-      {
-        conn.close_now();
       }
     }
   }
