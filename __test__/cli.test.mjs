@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 const bin = fileURLToPath(new URL('../bin/mgnode.js', import.meta.url))
 const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
 
-/** Runs the CLI; resolves with its exit code and output once it exits (bounded). */
+/** Runs the CLI; resolves with its exit code and whole output once it exits and its pipes close (bounded). */
 function run(args, { timeoutMs = 15_000, onLine } = {}) {
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
@@ -17,7 +17,8 @@ function run(args, { timeoutMs = 15_000, onLine } = {}) {
   })
   child.stderr.on('data', (d) => (stderr += d))
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-  return once(child, 'exit').then(([code, signal]) => {
+  // 'close', not 'exit': a process can exit before its last output is read.
+  return once(child, 'close').then(([code, signal]) => {
     clearTimeout(timer)
     return { code, signal, stdout, stderr }
   })

@@ -22,7 +22,8 @@ async function startChild(t, args, { cwd = root } = {}) {
   let stdout = ''
   let stderr = ''
   child.stderr.on('data', (d) => (stderr += d))
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code, signal }))
+  // 'close', not 'exit': a process can exit before its last output is read.
+  const exited = once(child, 'close').then(([code, signal]) => ({ code, signal }))
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })

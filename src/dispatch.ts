@@ -87,6 +87,8 @@ export class Dispatcher implements ReplyHost {
   readonly replies = new Map<number, Reply>()
   readonly responder: NativeResponder
   #handler: Handler
+  /** Whether this dispatcher asked the responder to hold rings until its next turn. */
+  #holdingRings = false
 
   constructor(responder: NativeResponder, handler: Handler) {
     this.responder = responder
@@ -99,18 +101,22 @@ export class Dispatcher implements ReplyHost {
    * does not ring again (a ring costs its thread a system call), and between
    * batches the microtasks of the last one run and timers and I/O get their
    * turn, so a batch's requests die young instead of piling up in the heap.
+   *
+   * Responses written from a batch's start until the next `setImmediate`,
+   * whether at once or in the microtasks of async handlers (Koa, Fastify),
+   * wake the engine once, when that turn ends, rather than once each.
    */
   takeFrom(sink: NativeEventSink): void {
-    const batch = sink.takeEvents() as EventBatch | null
-    if (batch === null) return
-    // Responses written by handlers that answer at once wake the engine once, at the end.
-    this.responder.holdRings()
-    try {
-      this.dispatch(batch)
-    } finally {
+    if (this.#holdingRings) {
+      this.#holdingRings = false
       this.responder.releaseRings()
     }
+    const batch = sink.takeEvents() as EventBatch | null
+    if (batch === null) return
+    this.responder.holdRings()
+    this.#holdingRings = true
     setImmediate(takeAgain, this, sink)
+    this.dispatch(batch)
   }
 
   /** Handles one batch from `EventSink.takeEvents()`. */
