@@ -54,6 +54,27 @@ test('https:// with a self-signed EC P-256 certificate: response, req.tls, certi
   t.is(seen.localPort, port)
 })
 
+test('https:// 1000 TLS handshakes in a row all verify (ECDSA signatures in shortest DER)', async (t) => {
+  // Mongoose's own encoding kept leading zero bytes in r or s, which OpenSSL
+  // rejects as "bad signature": about one handshake in 256 failed.
+  const { cert, key } = makeCert('ec')
+  const { port } = await startServer(t, (req, reply) => reply.send(200, {}, 'ok'), { tls: { cert, key } }, 'https://127.0.0.1:0')
+  const handshake = () =>
+    new Promise((resolve) => {
+      const socket = tls.connect({ host: '127.0.0.1', port, ca: cert, servername: 'localhost' }, () => {
+        socket.end()
+        resolve(null)
+      })
+      socket.on('error', (err) => resolve(err.message))
+    })
+  const failures = []
+  for (let round = 0; round < 125; round++) {
+    const results = await Promise.all(Array.from({ length: 8 }, handshake))
+    failures.push(...results.filter((r) => r !== null))
+  }
+  t.deepEqual(failures, [])
+})
+
 test('https:// with an RSA-2048 certificate (openssl req -newkey rsa:2048) either serves or is refused at listen with a clear error', async (t) => {
   // Never acceptable: a listener that starts and then drops every handshake.
   const { cert, key, fingerprint256 } = makeCert('rsa')

@@ -2,7 +2,11 @@
 //!
 //! Mongoose's source is never committed: `scripts/fetch-mongoose.mjs` puts a
 //! pinned, checksum-verified release in `<workspace>/vendor/mongoose`, and
-//! `MONGOOSE_SRC_DIR` may point at a local copy instead.
+//! `MONGOOSE_SRC_DIR` may point at a local copy instead. The copy compiled is
+//! the one `build/fixes.rs` writes to OUT_DIR, with mgnode's fixes applied.
+
+#[path = "build/fixes.rs"]
+mod fixes;
 
 use std::env;
 use std::path::PathBuf;
@@ -24,13 +28,17 @@ fn main() {
   println!("cargo:rerun-if-changed={}", src_dir.join("mongoose.h").display());
   println!("cargo:rerun-if-changed=shim/shim.c");
   println!("cargo:rerun-if-changed=shim/shim.h");
+  println!("cargo:rerun-if-changed=shim/ecdsa_der.c");
+  println!("cargo:rerun-if-changed=build/fixes.rs");
+  let fixed_c = fixes::fixed_source(&mongoose_c, &PathBuf::from(env::var("OUT_DIR").unwrap()));
 
   // Mongoose logs at DEBUG by default; compile logging out unless asked for.
   let log = env::var("MGNODE_MONGOOSE_LOG").map(|v| v == "1").unwrap_or(false);
 
   cc::Build::new()
-    .file(&mongoose_c)
+    .file(&fixed_c)
     .file(manifest.join("shim/shim.c"))
+    .file(manifest.join("shim/ecdsa_der.c"))
     .include(&src_dir)
     .include(manifest.join("shim"))
     .opt_level(2)

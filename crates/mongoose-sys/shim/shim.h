@@ -72,4 +72,11 @@ bool mgn_is_closing(const struct mg_connection *c);
 /* Closes a listener (is_closing); safe to call for any connection. */
 void mgn_close_listener(struct mg_connection *c);
 
+/*
+ * Writes an ECDSA signature (r then s, 32 bytes each, big-endian) as the DER
+ * SEQUENCE TLS expects, in its shortest form; returns its length (at most 72).
+ * Pure function: callable from any thread. See ecdsa_der.c.
+ */
+size_t mgn_ecdsa_sig_der(const uint8_t sig[64], uint8_t out[72]);
+
 #endif

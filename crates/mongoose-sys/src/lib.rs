@@ -67,4 +67,64 @@ extern "C" {
   pub fn mgn_close_now(c: *mut mg_connection);
   pub fn mgn_is_closing(c: *const mg_connection) -> bool;
   pub fn mgn_close_listener(c: *mut mg_connection);
+
+  /// DER form of an ECDSA P-256 signature (`r ‖ s`); returns its length (≤ 72).
+  /// Pure: any thread. Used by Mongoose's TLS through the build-time fix in build.rs.
+  pub fn mgn_ecdsa_sig_der(sig: *const u8, out: *mut u8) -> usize;
+}
+
+#[cfg(test)]
+mod ecdsa_der_tests {
+  use super::mgn_ecdsa_sig_der;
+
+  fn der(r: [u8; 32], s: [u8; 32]) -> Vec<u8> {
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(&r);
+    sig[32..].copy_from_slice(&s);
+    let mut out = [0xEEu8; 72];
+    // SAFETY: `sig` is 64 readable bytes and `out` 72 writable ones, as the C function requires.
+    let n = unsafe { mgn_ecdsa_sig_der(sig.as_ptr(), out.as_mut_ptr()) };
+    out[..n].to_vec()
+  }
+
+  fn filled(head: &[u8], rest: u8) -> [u8; 32] {
+    let mut v = [rest; 32];
+    v[..head.len()].copy_from_slice(head);
+    v
+  }
+
+  #[test]
+  fn plain_values_are_32_byte_integers() {
+    let d = der(filled(&[0x12], 0x34), filled(&[0x56], 0x78));
+    assert_eq!(d.len(), 2 + 34 + 34);
+    assert_eq!(&d[..4], &[0x30, 68, 0x02, 32]);
+    assert_eq!(d[4], 0x12);
+    assert_eq!(&d[36..39], &[0x02, 32, 0x56]);
+  }
+
+  #[test]
+  fn top_bit_gets_a_zero_byte_in_front() {
+    let d = der(filled(&[0x80], 0x01), filled(&[0xff], 0x02));
+    assert_eq!(&d[..5], &[0x30, 70, 0x02, 33, 0x00]);
+    assert_eq!(d[5], 0x80);
+    assert_eq!(&d[37..41], &[0x02, 33, 0x00, 0xff]);
+    assert_eq!(d.len(), 72);
+  }
+
+  #[test]
+  fn leading_zero_bytes_are_dropped() {
+    // The case Mongoose got wrong: 0x00 0x7f… must be encoded as 31 bytes from 0x7f.
+    let d = der(filled(&[0x00, 0x7f], 0x11), filled(&[0x00, 0x00, 0x80], 0x22));
+    assert_eq!(&d[..5], &[0x30, 66, 0x02, 31, 0x7f]);
+    // s: two zero bytes dropped, then 0x80 needs its positive-sign zero back.
+    assert_eq!(&d[35..39], &[0x02, 31, 0x00, 0x80]);
+    assert_eq!(d.len(), 2 + 33 + 33);
+  }
+
+  #[test]
+  fn zero_is_one_zero_byte() {
+    let d = der([0u8; 32], filled(&[0x01], 0x01));
+    assert_eq!(&d[..5], &[0x30, 37, 0x02, 1, 0x00]);
+    assert_eq!(&d[5..7], &[0x02, 32]);
+  }
 }

@@ -1,0 +1,57 @@
+//! Fixes applied to Mongoose's source at build time, in a copy under OUT_DIR
+//! (the fetched release stays as published and checksummed).
+//!
+//! Each fix names the statements it replaces by a first and a last line. When
+//! a Mongoose other than the pinned one (MONGOOSE_SRC_DIR) lacks them, the
+//! build warns and compiles that source as it is.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+struct Fix {
+  why: &'static str,
+  first: &'static str,
+  last: &'static str,
+  with: &'static str,
+}
+
+const FIXES: &[Fix] = &[Fix {
+  why: "ECDSA CertificateVerify signatures in shortest DER (OpenSSL clients reject ~1 handshake in 256 otherwise)",
+  first: "neg1 = !!(sig[0] & 0x80);",
+  last: "verify[7] = (uint8_t) sigsz;",
+  with: "(void) neg1; (void) neg2;\n    \
+         sigsz = mgn_ecdsa_sig_der(sig, verify + 8);\n    \
+         verifysz = 8U + sigsz;\n    \
+         verify[3] = (uint8_t) (sigsz + 4);\n    \
+         verify[7] = (uint8_t) sigsz;",
+}];
+
+/// Declares the shim functions the fixes call, ahead of Mongoose's code.
+const PRELUDE: &str = "#include <stddef.h>\n#include <stdint.h>\n\
+                       size_t mgn_ecdsa_sig_der(const uint8_t sig[64], uint8_t out[72]);\n";
+
+/// Writes `mongoose.c` with the fixes applied to `out_dir` and returns its path.
+pub fn fixed_source(mongoose_c: &Path, out_dir: &Path) -> PathBuf {
+  let mut src = fs::read_to_string(mongoose_c).expect("read mongoose.c");
+  for fix in FIXES {
+    match span(&src, fix) {
+      Some((start, end)) => src.replace_range(start..end, fix.with),
+      None => println!("cargo:warning=Mongoose source differs from the pinned release; not applied: {}", fix.why),
+    }
+  }
+  let out = out_dir.join("mongoose.c");
+  fs::write(&out, format!("{PRELUDE}{src}")).expect("write fixed mongoose.c");
+  out
+}
+
+/// Byte range from the start of `first` to the end of `last`, when each occurs exactly once and in that order.
+fn span(src: &str, fix: &Fix) -> Option<(usize, usize)> {
+  let start = unique(src, fix.first)?;
+  let end = unique(src, fix.last)? + fix.last.len();
+  (start < end).then_some((start, end))
+}
+
+fn unique(src: &str, needle: &str) -> Option<usize> {
+  let at = src.find(needle)?;
+  src[at + needle.len()..].find(needle).is_none().then_some(at)
+}
