@@ -21,7 +21,7 @@ Options:
   -l, --listen URL          listen on URL (repeatable; default http://127.0.0.1:8000)
   -w, --workers N           worker threads (default: available parallelism)
       --tls-cert FILE       certificate (PEM) for https:// URLs
-      --tls-key FILE        private key (PEM, EC P-256) for https:// URLs
+      --tls-key FILE        private key (PEM: EC P-256, or RSA 2048-4096) for https:// URLs
       --max-body-size BYTES largest accepted request body (default 16 MiB)
       --stream-timeout SEC  abort responses whose client stopped reading (default 5)
   -h, --help                show this help

@@ -23,7 +23,7 @@ export interface ServerOptions {
   streamTimeout?: number
   /** Largest request body in bytes (413 above). Default 16 MiB. */
   maxBodySize?: number
-  /** Certificate and key (PEM, EC P-256) for `https://` URLs. */
+  /** Certificate and key (PEM; EC P-256, or RSA of 2048 to 4096 bits) for `https://` URLs. */
   tls?: TlsOptions
   /** ms an idle keep-alive connection stays open. Default 5000. */
   keepAliveTimeout?: number

@@ -7,8 +7,8 @@ import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { MgnodeError } from './errors'
 import type { TlsOptions } from './types'
 
-const EC_HINT =
-  'Use an EC P-256 key, e.g. `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout key.pem -out cert.pem -subj /CN=localhost`'
+const KEY_HINT =
+  'An EC P-256 key handshakes fastest: `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout key.pem -out cert.pem -subj /CN=localhost`'
 
 /** Returns the certificate and key as Buffers, or throws `ERR_MGNODE_TLS` explaining what is wrong. */
 export function checkTls(tls: TlsOptions): { cert: Buffer; key: Buffer } {
@@ -29,12 +29,18 @@ export function checkTls(tls: TlsOptions): { cert: Buffer; key: Buffer } {
   if (!x509.checkPrivateKey(privateKey)) {
     throw new MgnodeError('ERR_MGNODE_TLS', 'tls.key does not match tls.cert')
   }
-  // Mongoose 7.23's built-in TLS signs handshakes with ECDSA P-256 only; its
-  // RSA path fails during the handshake, which clients see as a reset.
-  const curve = privateKey.asymmetricKeyDetails?.namedCurve
-  if (privateKey.asymmetricKeyType !== 'ec' || curve !== 'prime256v1') {
-    const kind = privateKey.asymmetricKeyType === 'ec' ? `EC ${curve}` : String(privateKey.asymmetricKeyType).toUpperCase()
-    throw new MgnodeError('ERR_MGNODE_TLS', `Unsupported ${kind} key: the built-in TLS supports EC P-256 keys only. ${EC_HINT}`)
+  // What Mongoose 7.23's built-in TLS can sign a handshake with (with the
+  // build-time fixes in crates/mongoose-sys/build/fixes.rs); anything else
+  // would only fail later, at each client's handshake, as a reset.
+  const details = privateKey.asymmetricKeyDetails ?? {}
+  if (privateKey.asymmetricKeyType === 'rsa') {
+    const bits = details.modulusLength ?? 0
+    if (bits < 2048 || bits > 4096) {
+      throw new MgnodeError('ERR_MGNODE_TLS', `Unsupported RSA-${bits} key: the built-in TLS supports RSA keys of 2048 to 4096 bits and EC P-256 keys. ${KEY_HINT}`)
+    }
+  } else if (privateKey.asymmetricKeyType !== 'ec' || details.namedCurve !== 'prime256v1') {
+    const kind = privateKey.asymmetricKeyType === 'ec' ? `EC ${details.namedCurve}` : String(privateKey.asymmetricKeyType).toUpperCase()
+    throw new MgnodeError('ERR_MGNODE_TLS', `Unsupported ${kind} key: the built-in TLS supports EC P-256 keys and RSA keys of 2048 to 4096 bits. ${KEY_HINT}`)
   }
   return { cert, key }
 }

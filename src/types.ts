@@ -9,7 +9,7 @@
 export interface TlsOptions {
   /** Certificate chain, PEM. */
   cert: string | Buffer
-  /** Private key, PEM. */
+  /** Private key, PEM: EC P-256 (fastest handshakes) or RSA of 2048 to 4096 bits. */
   key: string | Buffer
 }
 

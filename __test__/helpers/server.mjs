@@ -78,13 +78,20 @@ export function deferred() {
 
 /**
  * Generate a self-signed certificate with openssl into a temporary directory.
- * kind: 'rsa' (rsa:2048, as a user would) or 'ec' (P-256).
+ * kind: 'rsa' (rsa:2048, as a user would), 'ec' (P-256), or others tests refuse:
+ * 'rsa1024', 'ec384', 'ed25519'.
  */
 export function makeCert(kind = 'rsa') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgnode-cert-'))
   const keyFile = path.join(dir, 'k.pem')
   const certFile = path.join(dir, 'c.pem')
-  const newkey = kind === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'] : ['-newkey', 'rsa:2048']
+  const newkey = {
+    rsa: ['-newkey', 'rsa:2048'],
+    rsa1024: ['-newkey', 'rsa:1024'],
+    ec: ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'],
+    ec384: ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:secp384r1'],
+    ed25519: ['-newkey', 'ed25519'],
+  }[kind]
   execFileSync(
     'openssl',
     ['req', '-x509', ...newkey, '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost',

@@ -15,16 +15,38 @@ struct Fix {
   with: &'static str,
 }
 
-const FIXES: &[Fix] = &[Fix {
-  why: "ECDSA CertificateVerify signatures in shortest DER (OpenSSL clients reject ~1 handshake in 256 otherwise)",
-  first: "neg1 = !!(sig[0] & 0x80);",
-  last: "verify[7] = (uint8_t) sigsz;",
-  with: "(void) neg1; (void) neg2;\n    \
-         sigsz = mgn_ecdsa_sig_der(sig, verify + 8);\n    \
-         verifysz = 8U + sigsz;\n    \
-         verify[3] = (uint8_t) (sigsz + 4);\n    \
-         verify[7] = (uint8_t) sigsz;",
-}];
+const FIXES: &[Fix] = &[
+  Fix {
+    why: "ECDSA CertificateVerify signatures in shortest DER (OpenSSL clients reject ~1 handshake in 256 otherwise)",
+    first: "neg1 = !!(sig[0] & 0x80);",
+    last: "verify[7] = (uint8_t) sigsz;",
+    with: "(void) neg1; (void) neg2;\n    \
+           sigsz = mgn_ecdsa_sig_der(sig, verify + 8);\n    \
+           verifysz = 8U + sigsz;\n    \
+           verify[3] = (uint8_t) (sigsz + 4);\n    \
+           verify[7] = (uint8_t) sigsz;",
+  },
+  // RSA signing by CRT failed on every key, so no RSA certificate could
+  // complete a handshake. Two faults, both in `mg_rsa_crt_sign`:
+  Fix {
+    why: "RSA-CRT: the modulus length check read the i31 header word as a plain bit count",
+    first: "if (xlen != ((t2[0] + 7) >> 3)) goto done;",
+    last: "if (xlen != ((t2[0] + 7) >> 3)) goto done;",
+    // i31 header: announced bit length 31k + r stored as (k << 5) | r.
+    with: "if (xlen != ((((t2[0] >> 5) * 31 + (t2[0] & 31)) + 7) >> 3)) goto done;",
+  },
+  Fix {
+    why: "RSA-CRT: the self-check decoded p over the top half of the signature before reading it",
+    first: "ok = rsa_i31_eq(t1, c2);",
+    last: "ok &= rsa_i31_eq(t1, c1);",
+    // s = s2 + q*h is twice a factor's length and spills into mp's slot;
+    // decode p into t2's slot, free by now, instead.
+    with: "ok = rsa_i31_eq(t1, c2);\n  \
+           br_i31_decode(t2, p, plen);\n  \
+           br_i31_reduce(t1, s2, t2);\n  \
+           ok &= rsa_i31_eq(t1, c1);",
+  },
+];
 
 /// Declares the shim functions the fixes call, ahead of Mongoose's code.
 const PRELUDE: &str = "#include <stddef.h>\n#include <stdint.h>\n\
