@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::os::raw::{c_int, c_void};
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 mod listeners;
@@ -117,8 +117,29 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ear: BellReceiver, re
   unsafe { sys::mgn_mgr_free(mgr) };
 }
 
+/// Mongoose's numbers for the events the engine acts on.
+struct EventNumbers {
+  accept: c_int,
+  read: c_int,
+  close: c_int,
+}
+
+fn events() -> &'static EventNumbers {
+  static EVENTS: OnceLock<EventNumbers> = OnceLock::new();
+  // SAFETY: these shim functions only return constants.
+  EVENTS.get_or_init(|| unsafe {
+    EventNumbers { accept: sys::mgn_ev_accept(), read: sys::mgn_ev_read(), close: sys::mgn_ev_close() }
+  })
+}
+
 /// Mongoose's event handler for listeners and their connections.
 unsafe extern "C" fn on_event(c: *mut sys::mg_connection, ev: c_int, _ev_data: *mut c_void) {
+  // Mongoose calls every connection on every pass (MG_EV_POLL and others the
+  // engine ignores): with thousands of idle connections this test is the hot path.
+  let numbers = events();
+  if ev != numbers.read && ev != numbers.accept && ev != numbers.close {
+    return;
+  }
   ENGINE.with(|e| {
     // The engine is never borrowed while Mongoose runs callbacks (only
     // `mgn_poll` and `mgn_mgr_free` invoke them), so this borrow succeeds.
@@ -134,13 +155,12 @@ unsafe extern "C" fn on_event(c: *mut sys::mg_connection, ev: c_int, _ev_data: *
 
 impl Engine {
   fn on_event(&mut self, conn: Conn, ev: c_int) {
-    // SAFETY: these only return constants.
-    let (accept, read, close) = unsafe { (sys::mgn_ev_accept(), sys::mgn_ev_read(), sys::mgn_ev_close()) };
-    if ev == read {
+    let numbers = events();
+    if ev == numbers.read {
       self.process(conn.id());
-    } else if ev == accept {
+    } else if ev == numbers.accept {
       self.on_accept(conn);
-    } else if ev == close {
+    } else if ev == numbers.close {
       self.on_close(conn.id());
     }
   }

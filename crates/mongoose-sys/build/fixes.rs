@@ -10,13 +10,31 @@ use std::path::{Path, PathBuf};
 
 struct Fix {
   why: &'static str,
+  /// The epoll backend spins without this fix; build.rs falls back to poll.
+  epoll: bool,
   first: &'static str,
   last: &'static str,
   with: &'static str,
 }
 
 const FIXES: &[Fix] = &[
+  // epoll: a connection's interest follows what it can do (see shim/epoll_interest.h).
   Fix {
+    epoll: true,
+    why: "epoll interest kept by mgnode's shim, so paused connections do not spin the loop",
+    first: "#include \"mongoose.h\"",
+    last: "#include \"mongoose.h\"",
+    with: "#include \"mongoose.h\"\n#include \"epoll_interest.h\"",
+  },
+  Fix {
+    epoll: true,
+    why: "epoll interest brought up to date for every connection before each wait",
+    first: "if (can_write(c)) MG_EPOLL_MOD(c, 1);",
+    last: "if (can_write(c)) MG_EPOLL_MOD(c, 1);",
+    with: "mgn_epoll_want(c, can_read(c) && !c->is_closing, can_write(c));",
+  },
+  Fix {
+    epoll: false,
     why: "ECDSA CertificateVerify signatures in shortest DER (OpenSSL clients reject ~1 handshake in 256 otherwise)",
     first: "neg1 = !!(sig[0] & 0x80);",
     last: "verify[7] = (uint8_t) sigsz;",
@@ -29,6 +47,7 @@ const FIXES: &[Fix] = &[
   // RSA signing by CRT failed on every key, so no RSA certificate could
   // complete a handshake. Two faults, both in `mg_rsa_crt_sign`:
   Fix {
+    epoll: false,
     why: "RSA-CRT: the modulus length check read the i31 header word as a plain bit count",
     first: "if (xlen != ((t2[0] + 7) >> 3)) goto done;",
     last: "if (xlen != ((t2[0] + 7) >> 3)) goto done;",
@@ -36,6 +55,7 @@ const FIXES: &[Fix] = &[
     with: "if (xlen != ((((t2[0] >> 5) * 31 + (t2[0] & 31)) + 7) >> 3)) goto done;",
   },
   Fix {
+    epoll: false,
     why: "RSA-CRT: the self-check decoded p over the top half of the signature before reading it",
     first: "ok = rsa_i31_eq(t1, c2);",
     last: "ok &= rsa_i31_eq(t1, c1);",
@@ -52,18 +72,28 @@ const FIXES: &[Fix] = &[
 const PRELUDE: &str = "#include <stddef.h>\n#include <stdint.h>\n\
                        size_t mgn_ecdsa_sig_der(const uint8_t sig[64], uint8_t out[72]);\n";
 
-/// Writes `mongoose.c` with the fixes applied to `out_dir` and returns its path.
-pub fn fixed_source(mongoose_c: &Path, out_dir: &Path) -> PathBuf {
+/// The source to compile, and whether every fix the epoll backend needs went in.
+pub struct FixedSource {
+  pub path: PathBuf,
+  pub epoll_ready: bool,
+}
+
+/// Writes `mongoose.c` with the fixes applied to `out_dir`.
+pub fn fixed_source(mongoose_c: &Path, out_dir: &Path) -> FixedSource {
   let mut src = fs::read_to_string(mongoose_c).expect("read mongoose.c");
+  let mut epoll_ready = true;
   for fix in FIXES {
     match span(&src, fix) {
       Some((start, end)) => src.replace_range(start..end, fix.with),
-      None => println!("cargo:warning=Mongoose source differs from the pinned release; not applied: {}", fix.why),
+      None => {
+        println!("cargo:warning=Mongoose source differs from the pinned release; not applied: {}", fix.why);
+        epoll_ready &= !fix.epoll;
+      }
     }
   }
-  let out = out_dir.join("mongoose.c");
-  fs::write(&out, format!("{PRELUDE}{src}")).expect("write fixed mongoose.c");
-  out
+  let path = out_dir.join("mongoose.c");
+  fs::write(&path, format!("{PRELUDE}{src}")).expect("write fixed mongoose.c");
+  FixedSource { path, epoll_ready }
 }
 
 /// Byte range from the start of `first` to the end of `last`, when each occurs exactly once and in that order.
