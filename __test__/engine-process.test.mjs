@@ -2,6 +2,8 @@
 import test from 'ava'
 import { spawn } from 'node:child_process'
 import net from 'node:net'
+import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { distIndex } from './helpers/server.mjs'
 import { simpleGet, exchange, requestHead } from './helpers/raw.mjs'
 
@@ -247,4 +249,55 @@ test('child process: close() while large lent bodies wait for a client that stop
   t.is(r.signal, null)
   const ms = r.exitAt - closed.at
   t.true(ms < 1000, `child exited ${ms.toFixed(0)} ms after close() resolved`)
+})
+
+test('child process: 2000 idle keep-alive connections give their buffers back (RSS falls once they are idle)', async (t) => {
+  // Each connection that made a request holds Mongoose's 32 KiB receive and
+  // send buffers; idle ones must not keep them (nor the allocator their pages).
+  const script = `
+    const { Manager } = require(process.env.MGNODE_DIST)
+    const mgr = new Manager()
+    mgr.listen('http://127.0.0.1:0', (req, reply) => reply.send(200, {}, 'ok'), { keepAliveTimeout: 60000 })
+      .then((l) => console.log('PORT ' + l.localAddr[1]))
+    setTimeout(() => mgr.close(), 15000)
+  `
+  const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1])
+  const sockets = []
+  t.teardown(() => sockets.forEach((s) => s.destroy()))
+  let measured
+  const r = await runChild(script, {
+    limit: 30000,
+    onLine(line, child) {
+      if (!line.startsWith('PORT ')) return
+      const port = Number(line.slice(5))
+      measured = (async () => {
+        await sleep(300)
+        const before = rssKiB(child.pid)
+        for (let i = 0; i < 2000; i += 100) {
+          await Promise.all(
+            Array.from({ length: 100 }, () =>
+              new Promise((resolve, reject) => {
+                const s = net.connect(port, '127.0.0.1', () => s.write(requestHead('GET', '/')))
+                s.once('data', resolve)
+                s.once('error', reject)
+                sockets.push(s)
+              }),
+            ),
+          )
+        }
+        const busy = rssKiB(child.pid)
+        await sleep(3000) // idle past the engine's 1 s, then its next collection
+        const idle = rssKiB(child.pid)
+        child.kill('SIGKILL')
+        return { before, busy, idle }
+      })()
+    },
+  })
+  t.truthy(measured, r.stderr)
+  const { before, busy, idle } = await measured
+  const mib = (kib) => (kib / 1024).toFixed(1)
+  t.log(`RSS ${mib(before)} MiB before, ${mib(busy)} MiB with 2000 connections just answered, ${mib(idle)} MiB once idle`)
+  // Freed, the buffers are about half of what 2000 fresh connections add; kept, RSS does not move.
+  t.true(busy - before > 10 * 1024, `2000 connections added only ${mib(busy - before)} MiB`)
+  t.true(idle - before < (busy - before) * 0.75, `idle connections still hold ${mib(idle - before)} of ${mib(busy - before)} MiB`)
 })

@@ -241,12 +241,12 @@ function buildC(file, tmp) {
 const running = new Set()
 
 class ServerProcess {
-  constructor(command, args) {
+  constructor(command, args, env = {}) {
     this.stderr = ''
     this.exit = null
     this.child = spawn(command, args, {
       cwd: ROOT,
-      env: { ...process.env, PORT: '0', NODE_ENV: 'production' },
+      env: { ...process.env, ...env, PORT: '0', NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, so that stop() reaches its children
     })
@@ -718,6 +718,40 @@ function median(values) {
   return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2
 }
 
+/**
+ * Opens `count` keep-alive connections that each make the scenario's request
+ * once, then stay open and silent while the server is loaded, as clients
+ * between requests do (a busy site holds thousands of them).
+ */
+async function openIdleConnections(port, scenario, count) {
+  const sockets = []
+  let failed = 0
+  const head = `${scenario.request.method} ${scenario.request.path} HTTP/1.1\r\nHost: ${HOST}:${port}\r\n\r\n`
+  const openOne = () =>
+    new Promise((resolve) => {
+      const socket = net.connect(port, HOST)
+      const fail = () => {
+        failed++
+        socket.destroy()
+        resolve()
+      }
+      socket.setTimeout(5000, fail)
+      socket.once('error', fail)
+      socket.once('connect', () => socket.write(head))
+      socket.once('data', () => {
+        socket.setTimeout(0)
+        socket.removeListener('error', fail)
+        socket.on('error', () => {})
+        sockets.push(socket)
+        resolve()
+      })
+    })
+  for (let opened = 0; opened < count; opened += 100) {
+    await Promise.all(Array.from({ length: Math.min(100, count - opened) }, openOne))
+  }
+  return { sockets, failed, close: () => sockets.forEach((s) => s.destroy()) }
+}
+
 async function runScenario(scenario, opts, tool, tmp, log) {
   log(`\n## ${scenario.n}. ${scenario.title}`)
   const results = scenario.servers.map((def) => ({
@@ -752,7 +786,7 @@ async function runScenario(scenario, opts, tool, tmp, log) {
         args = []
       }
       const t0 = Date.now()
-      const proc = new ServerProcess(command, args)
+      const proc = new ServerProcess(command, args, scenario.serverEnv)
       const ready = await proc.ready()
       if (!ready.port) {
         r.status = ready.unavailable ? 'unavailable' : 'failed'
@@ -795,6 +829,16 @@ async function runScenario(scenario, opts, tool, tmp, log) {
         const w = await load(tool, procs.get(r).port, scenario, opts.warmup, opts, tmp)
         if (w.error) r.notes.push(`warm-up: ${w.error}`)
         lost(r)
+      }
+    }
+
+    if (scenario.idleConnections) {
+      for (const r of live()) {
+        const { port } = procs.get(r)
+        const idle = await openIdleConnections(port, scenario, scenario.idleConnections)
+        procs.get(r).idle = idle
+        if (idle.failed) r.notes.push(`${idle.failed} of ${scenario.idleConnections} idle connections could not be opened`)
+        log(`  ${r.label}: ${idle.sockets.length} idle keep-alive connections open`)
       }
     }
 
@@ -848,6 +892,7 @@ async function runScenario(scenario, opts, tool, tmp, log) {
       }
     }
   } finally {
+    for (const { idle } of procs.values()) idle?.close()
     await Promise.all([...procs.values()].map(({ proc }) => proc.stop()))
   }
 

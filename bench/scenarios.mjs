@@ -147,6 +147,21 @@ export const SCENARIOS = [
       { id: 'node-cluster2', label: 'node:cluster ×2 (peer)', kind: 'peer', script: 'express-node-cluster.js' },
     ],
   },
+  {
+    n: 11,
+    id: 'idle',
+    title: 'hello world beside 5,000 idle keep-alive connections',
+    request: { method: 'GET', path: '/' },
+    expect: { body: HELLO, contentType: 'text/plain' },
+    // Opened by the runner before the rounds; the servers keep them past the rounds.
+    idleConnections: 5000,
+    serverEnv: { BENCH_KEEP_ALIVE_MS: '600000' },
+    servers: [
+      { ...MANAGER, script: 'manager-hello.js' },
+      { ...NODE, script: 'node-hello.js' },
+      C,
+    ],
+  },
 ]
 
 /** In every scenario: p99 no worse than the baseline, RSS at most the baseline's plus this. */

@@ -18,6 +18,15 @@ function port() {
   return Number(process.env.PORT || 0)
 }
 
+/**
+ * Keep-alive timeout (ms) a scenario asks for through BENCH_KEEP_ALIVE_MS, so
+ * idle connections it holds open are not closed under it; undefined: the default.
+ */
+function keepAliveMs() {
+  const ms = Number(process.env.BENCH_KEEP_ALIVE_MS || 0)
+  return ms > 0 ? ms : undefined
+}
+
 function announce(p) {
   process.stdout.write(`PORT=${p}\n`)
 }
@@ -69,6 +78,7 @@ async function serveMgnode(app, options) {
 
 /** Listens a node:http server (or anything with the same listen/address) and announces the port. */
 function listenNode(server) {
+  if (keepAliveMs()) server.keepAliveTimeout = keepAliveMs()
   server.listen(port(), HOST, () => announce(server.address().port))
   onStop(() => new Promise((resolve) => {
     server.close(resolve)
@@ -110,7 +120,8 @@ module.exports = { HOST, EXIT_UNAVAILABLE, ROOT, port, announce, unavailable, tr
 async function serveManager(handler, options) {
   const { Manager } = mgnode('Manager')
   const mgr = new Manager()
-  const listener = await mgr.listen(`http://${HOST}:${port()}`, handler, options)
+  const ka = keepAliveMs()
+  const listener = await mgr.listen(`http://${HOST}:${port()}`, handler, ka ? { keepAliveTimeout: ka, ...options } : options)
   announce(listener.localAddr[1])
   onStop(() => mgr.close())
   return mgr

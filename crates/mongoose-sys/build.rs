@@ -29,6 +29,7 @@ fn main() {
   println!("cargo:rerun-if-changed=shim/shim.c");
   println!("cargo:rerun-if-changed=shim/shim.h");
   println!("cargo:rerun-if-changed=shim/ecdsa_der.c");
+  println!("cargo:rerun-if-changed=shim/alloc.c");
   println!("cargo:rerun-if-changed=shim/epoll_interest.h");
   println!("cargo:rerun-if-changed=build/fixes.rs");
   let fixed = fixes::fixed_source(&mongoose_c, &PathBuf::from(env::var("OUT_DIR").unwrap()));
@@ -40,6 +41,7 @@ fn main() {
     .file(&fixed.path)
     .file(manifest.join("shim/shim.c"))
     .file(manifest.join("shim/ecdsa_der.c"))
+    .file(manifest.join("shim/alloc.c"))
     .include(&src_dir)
     .include(manifest.join("shim"))
     .opt_level(2)

@@ -87,6 +87,12 @@ impl Conn {
     unsafe { sys::mgn_send_len(self.0) }
   }
 
+  /// Frees the connection's buffers while they are empty (idle keep-alive);
+  /// true if there were any to free.
+  pub fn release_buffers(self) -> bool {
+    unsafe { sys::mgn_release_buffers(self.0) }
+  }
+
   pub fn set_paused(self, paused: bool) {
     unsafe { sys::mgn_set_paused(self.0, paused) }
   }

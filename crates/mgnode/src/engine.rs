@@ -56,6 +56,9 @@ pub struct Engine {
   drain_watch: Vec<u64>,
   shutdown_at: Option<Instant>,
   last_sweep: Instant,
+  /// Freed connection buffers not yet handed back to the system, and when that was last done.
+  released_buffers: bool,
+  last_collect: Instant,
   now: Instant,
 }
 
@@ -96,6 +99,8 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ear: BellReceiver, re
       drain_watch: Vec::new(),
       shutdown_at: None,
       last_sweep: now,
+      released_buffers: false,
+      last_collect: now,
       now,
     })
   });

@@ -44,6 +44,13 @@ const FIXES: &[Fix] = &[
            verify[3] = (uint8_t) (sigsz + 4);\n    \
            verify[7] = (uint8_t) sigsz;",
   },
+  Fix {
+    epoll: false,
+    why: "I/O buffers allocated without zeroing (see shim/alloc.c)",
+    first: "void *p = mg_calloc(1, new_size);",
+    last: "void *p = mg_calloc(1, new_size);",
+    with: "void *p = mgn_iobuf_alloc(new_size);",
+  },
   // RSA signing by CRT failed on every key, so no RSA certificate could
   // complete a handshake. Two faults, both in `mg_rsa_crt_sign`:
   Fix {
@@ -70,7 +77,8 @@ const FIXES: &[Fix] = &[
 
 /// Declares the shim functions the fixes call, ahead of Mongoose's code.
 const PRELUDE: &str = "#include <stddef.h>\n#include <stdint.h>\n\
-                       size_t mgn_ecdsa_sig_der(const uint8_t sig[64], uint8_t out[72]);\n";
+                       size_t mgn_ecdsa_sig_der(const uint8_t sig[64], uint8_t out[72]);\n\
+                       void *mgn_iobuf_alloc(size_t size);\n";
 
 /// The source to compile, and whether every fix the epoll backend needs went in.
 pub struct FixedSource {

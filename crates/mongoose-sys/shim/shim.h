@@ -72,6 +72,18 @@ bool mgn_is_closing(const struct mg_connection *c);
 /* Closes a listener (is_closing); safe to call for any connection. */
 void mgn_close_listener(struct mg_connection *c);
 
+/* Frees the receive and send buffers of a connection when they are empty
+ * (Mongoose keeps their capacity, 32 KiB or more, for the connection's life;
+ * it allocates again on the next read or send). For idle keep-alive
+ * connections, of which a busy server holds thousands. True if it freed any. */
+bool mgn_release_buffers(struct mg_connection *c);
+
+/* Returns free heap memory to the system (see alloc.c). */
+void mgn_alloc_collect(void);
+
+/* An I/O buffer's memory, not zeroed (Mongoose's iobufs only read what they hold). */
+void *mgn_iobuf_alloc(size_t size);
+
 /*
  * Writes an ECDSA signature (r then s, 32 bytes each, big-endian) as the DER
  * SEQUENCE TLS expects, in its shortest form; returns its length (at most 72).

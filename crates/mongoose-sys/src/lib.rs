@@ -67,6 +67,8 @@ extern "C" {
   pub fn mgn_close_now(c: *mut mg_connection);
   pub fn mgn_is_closing(c: *const mg_connection) -> bool;
   pub fn mgn_close_listener(c: *mut mg_connection);
+  pub fn mgn_release_buffers(c: *mut mg_connection) -> bool;
+  pub fn mgn_alloc_collect();
 
   /// DER form of an ECDSA P-256 signature (`r ‖ s`); returns its length (≤ 72).
   /// Pure: any thread. Used by Mongoose's TLS through the build-time fix in build.rs.
