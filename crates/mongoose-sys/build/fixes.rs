@@ -51,6 +51,19 @@ const FIXES: &[Fix] = &[
     last: "void *p = mg_calloc(1, new_size);",
     with: "void *p = mgn_iobuf_alloc(new_size);",
   },
+  Fix {
+    epoll: false,
+    why: "a TLS listener closes at once a connection whose first byte cannot start a handshake",
+    first: "uint16_t cipher_suites_len;",
+    last: "uint16_t cipher_suites_len;",
+    // Plain HTTP sent to an https:// port used to wait for a record of
+    // "GE" = 18245 bytes, until a timeout; Node's TLS closes at once.
+    with: "uint16_t cipher_suites_len;\n  \
+           if (rio->len > 0 && rio->buf[0] != MG_TLS_HANDSHAKE) {\n    \
+           mg_error(c, \"not a TLS handshake\");\n    \
+           return -1;\n  \
+           }",
+  },
   // RSA signing by CRT failed on every key, so no RSA certificate could
   // complete a handshake. Two faults, both in `mg_rsa_crt_sign`:
   Fix {
