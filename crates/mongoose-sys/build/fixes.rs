@@ -34,6 +34,15 @@ const FIXES: &[Fix] = &[
     with: "mgn_epoll_want(c, can_read(c) && !c->is_closing, can_write(c));",
   },
   Fix {
+    epoll: true,
+    why: "epoll_wait's event array bounded (it is on the stack: one entry per connection would overflow it)",
+    first: "struct epoll_event *evs = (struct epoll_event *) alloca(max * sizeof(evs[0]));",
+    last: "struct epoll_event *evs = (struct epoll_event *) alloca(max * sizeof(evs[0]));",
+    // Events beyond the first 1024 ready ones are level-triggered: the next pass gets them.
+    with: "if (max > 1024) max = 1024;\n  \
+           struct epoll_event *evs = (struct epoll_event *) alloca(max * sizeof(evs[0]));",
+  },
+  Fix {
     epoll: false,
     why: "ECDSA CertificateVerify signatures in shortest DER (OpenSSL clients reject ~1 handshake in 256 otherwise)",
     first: "neg1 = !!(sig[0] & 0x80);",
