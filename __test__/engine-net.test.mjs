@@ -32,6 +32,17 @@ function fetchVia(mod, opts, body) {
   })
 }
 
+/** One TLS handshake with a certificate trusted as `ca`; resolves null, or the error's message. */
+function tlsHandshake(port, cert) {
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, ca: cert, servername: 'localhost' }, () => {
+      socket.end()
+      resolve(null)
+    })
+    socket.on('error', (err) => resolve(err.message))
+  })
+}
+
 test('https:// with a self-signed EC P-256 certificate: response, req.tls, certificate presented', async (t) => {
   const { cert, key, fingerprint256 } = makeCert('ec')
   let seen
@@ -59,17 +70,9 @@ test('https:// 1000 TLS handshakes in a row all verify (ECDSA signatures in shor
   // rejects as "bad signature": about one handshake in 256 failed.
   const { cert, key } = makeCert('ec')
   const { port } = await startServer(t, (req, reply) => reply.send(200, {}, 'ok'), { tls: { cert, key } }, 'https://127.0.0.1:0')
-  const handshake = () =>
-    new Promise((resolve) => {
-      const socket = tls.connect({ host: '127.0.0.1', port, ca: cert, servername: 'localhost' }, () => {
-        socket.end()
-        resolve(null)
-      })
-      socket.on('error', (err) => resolve(err.message))
-    })
   const failures = []
   for (let round = 0; round < 125; round++) {
-    const results = await Promise.all(Array.from({ length: 8 }, handshake))
+    const results = await Promise.all(Array.from({ length: 8 }, () => tlsHandshake(port, cert)))
     failures.push(...results.filter((r) => r !== null))
   }
   t.deepEqual(failures, [])
@@ -84,13 +87,7 @@ test('https:// with an RSA-2048 certificate (openssl req -newkey rsa:2048): resp
   t.is(res.peer.fingerprint256, fingerprint256)
   const failures = []
   for (let i = 0; i < 50; i++) {
-    const err = await new Promise((resolve) => {
-      const socket = tls.connect({ host: '127.0.0.1', port, ca: cert, servername: 'localhost' }, () => {
-        socket.end()
-        resolve(null)
-      })
-      socket.on('error', (e) => resolve(e.message))
-    })
+    const err = await tlsHandshake(port, cert)
     if (err !== null) failures.push(err)
   }
   t.deepEqual(failures, [])

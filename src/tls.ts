@@ -33,13 +33,11 @@ export function checkTls(tls: TlsOptions): { cert: Buffer; key: Buffer } {
   // build-time fixes in crates/mongoose-sys/build/fixes.rs); anything else
   // would only fail later, at each client's handshake, as a reset.
   const details = privateKey.asymmetricKeyDetails ?? {}
-  if (privateKey.asymmetricKeyType === 'rsa') {
-    const bits = details.modulusLength ?? 0
-    if (bits < 2048 || bits > 4096) {
-      throw new MgnodeError('ERR_MGNODE_TLS', `Unsupported RSA-${bits} key: the built-in TLS supports RSA keys of 2048 to 4096 bits and EC P-256 keys. ${KEY_HINT}`)
-    }
-  } else if (privateKey.asymmetricKeyType !== 'ec' || details.namedCurve !== 'prime256v1') {
-    const kind = privateKey.asymmetricKeyType === 'ec' ? `EC ${details.namedCurve}` : String(privateKey.asymmetricKeyType).toUpperCase()
+  const type = privateKey.asymmetricKeyType
+  const bits = details.modulusLength ?? 0
+  const supported = type === 'rsa' ? bits >= 2048 && bits <= 4096 : type === 'ec' && details.namedCurve === 'prime256v1'
+  if (!supported) {
+    const kind = type === 'rsa' ? `RSA-${bits}` : type === 'ec' ? `EC ${details.namedCurve}` : String(type).toUpperCase()
     throw new MgnodeError('ERR_MGNODE_TLS', `Unsupported ${kind} key: the built-in TLS supports EC P-256 keys and RSA keys of 2048 to 4096 bits. ${KEY_HINT}`)
   }
   return { cert, key }

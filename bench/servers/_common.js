@@ -78,7 +78,8 @@ async function serveMgnode(app, options) {
 
 /** Listens a node:http server (or anything with the same listen/address) and announces the port. */
 function listenNode(server) {
-  if (keepAliveMs()) server.keepAliveTimeout = keepAliveMs()
+  const ka = keepAliveMs()
+  if (ka) server.keepAliveTimeout = ka
   server.listen(port(), HOST, () => announce(server.address().port))
   onStop(() => new Promise((resolve) => {
     server.close(resolve)

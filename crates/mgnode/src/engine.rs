@@ -122,29 +122,37 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ear: BellReceiver, re
   unsafe { sys::mgn_mgr_free(mgr) };
 }
 
-/// Mongoose's numbers for the events the engine acts on.
-struct EventNumbers {
-  accept: c_int,
-  read: c_int,
-  close: c_int,
+/// The Mongoose events the engine acts on.
+#[derive(Clone, Copy)]
+enum Event {
+  Accept,
+  Read,
+  Close,
 }
 
-fn events() -> &'static EventNumbers {
-  static EVENTS: OnceLock<EventNumbers> = OnceLock::new();
-  // SAFETY: these shim functions only return constants.
-  EVENTS.get_or_init(|| unsafe {
-    EventNumbers { accept: sys::mgn_ev_accept(), read: sys::mgn_ev_read(), close: sys::mgn_ev_close() }
-  })
+impl Event {
+  /// `ev` as an event the engine handles, or `None` for the rest (MG_EV_POLL, ...).
+  fn from_mongoose(ev: c_int) -> Option<Event> {
+    static NUMBERS: OnceLock<[c_int; 3]> = OnceLock::new();
+    // SAFETY: these shim functions only return constants.
+    let [accept, read, close] =
+      *NUMBERS.get_or_init(|| unsafe { [sys::mgn_ev_accept(), sys::mgn_ev_read(), sys::mgn_ev_close()] });
+    match ev {
+      _ if ev == read => Some(Event::Read),
+      _ if ev == accept => Some(Event::Accept),
+      _ if ev == close => Some(Event::Close),
+      _ => None,
+    }
+  }
 }
 
 /// Mongoose's event handler for listeners and their connections.
 unsafe extern "C" fn on_event(c: *mut sys::mg_connection, ev: c_int, _ev_data: *mut c_void) {
   // Mongoose calls every connection on every pass (MG_EV_POLL and others the
   // engine ignores): with thousands of idle connections this test is the hot path.
-  let numbers = events();
-  if ev != numbers.read && ev != numbers.accept && ev != numbers.close {
+  let Some(event) = Event::from_mongoose(ev) else {
     return;
-  }
+  };
   ENGINE.with(|e| {
     // The engine is never borrowed while Mongoose runs callbacks (only
     // `mgn_poll` and `mgn_mgr_free` invoke them), so this borrow succeeds.
@@ -152,21 +160,18 @@ unsafe extern "C" fn on_event(c: *mut sys::mg_connection, ev: c_int, _ev_data: *
       if let Some(engine) = guard.as_mut() {
         // SAFETY: Mongoose passes a live connection of this thread's manager.
         let conn = unsafe { Conn::new(c) };
-        engine.on_event(conn, ev);
+        engine.on_event(conn, event);
       }
     }
   });
 }
 
 impl Engine {
-  fn on_event(&mut self, conn: Conn, ev: c_int) {
-    let numbers = events();
-    if ev == numbers.read {
-      self.process(conn.id());
-    } else if ev == numbers.accept {
-      self.on_accept(conn);
-    } else if ev == numbers.close {
-      self.on_close(conn.id());
+  fn on_event(&mut self, conn: Conn, event: Event) {
+    match event {
+      Event::Read => self.process(conn.id()),
+      Event::Accept => self.on_accept(conn),
+      Event::Close => self.on_close(conn.id()),
     }
   }
 

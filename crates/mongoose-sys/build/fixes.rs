@@ -31,7 +31,7 @@ const FIXES: &[Fix] = &[
     why: "epoll interest brought up to date for every connection before each wait",
     first: "if (can_write(c)) MG_EPOLL_MOD(c, 1);",
     last: "if (can_write(c)) MG_EPOLL_MOD(c, 1);",
-    with: "mgn_epoll_want(c, can_read(c) && !c->is_closing, can_write(c));",
+    with: "mgn_epoll_update(c, can_write(c));",
   },
   Fix {
     epoll: true,

@@ -6,7 +6,7 @@
  * client waits for its turn) stays readable to epoll, and epoll_wait returns
  * at once, forever: the loop spins. build/fixes.rs includes this header in
  * Mongoose's source right after mongoose.h, which routes Mongoose's
- * registrations here, and has its poll pass call mgn_epoll_want for every
+ * registrations here, and has its poll pass call mgn_epoll_update for every
  * connection before each wait: the interest becomes what the connection can
  * act on now (read unless paused or closing, write while bytes are queued),
  * with a system call only when that changes. The interest last set is kept
@@ -53,9 +53,14 @@ static inline void mgn_epoll_want(struct mg_connection *c, int readable, int wri
   if (epoll_ctl(c->mgr->epoll_fd, EPOLL_CTL_MOD, mgn_epoll_fd(c), &ev) == 0) mgn_epoll_remember(c, want);
 }
 
+/* Reads are wanted unless mgnode paused the connection or it is closing. */
+static inline void mgn_epoll_update(struct mg_connection *c, int writable) {
+  mgn_epoll_want(c, !c->is_full && !c->is_closing, writable);
+}
+
 #undef MG_EPOLL_ADD
 #undef MG_EPOLL_MOD
 #define MG_EPOLL_ADD(c) mgn_epoll_add(c)
-#define MG_EPOLL_MOD(c, wr) mgn_epoll_want((c), !(c)->is_full, (wr))
+#define MG_EPOLL_MOD(c, wr) mgn_epoll_update((c), (wr))
 
 #endif
