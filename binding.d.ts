@@ -111,6 +111,20 @@ export declare class Responder {
   /** Like `write`, for a string (sent as UTF-8). */
   writeString(connId: number, data: string, flags: number): void
   /**
+   * Several writes in one crossing. `writes` holds `count` entries of three
+   * numbers, `[connId, flags, byteLength]`, whose bytes follow each other in
+   * the first `used` bytes of `bytes`; `flags` are as for `write`. The bytes
+   * are copied, so the caller may reuse `bytes` at once.
+   *
+   * ```js
+   * const bytes = Buffer.from('HTTP/1.1 204 No Content\r
+  \r
+  ')
+   * responder.writeBatch(bytes, bytes.length, new Float64Array([connId, 1, bytes.length]), 1)
+   * ```
+   */
+  writeBatch(bytes: Uint8Array, used: number, writes: Float64Array, count: number): void
+  /**
    * Sends `length` bytes of the file at `path`, from `offset`, as the rest of
    * the response body (the head must already be written); the engine reads
    * the file itself. `flags` apply when it is done (1 end, 2 close after).
@@ -124,6 +138,8 @@ export declare class Responder {
    * of the engine's thread instead of one each.
    */
   holdRings(): void
+  /** Wakes the engine now if anything was queued while holding, and keeps holding. */
+  ring(): void
   /** Ends `holdRings`, waking the engine if anything was queued meanwhile. */
   releaseRings(): void
 }

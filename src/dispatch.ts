@@ -4,6 +4,7 @@
  */
 import { EventKind, REQUEST_FIXED_NUMBERS, RequestFlag } from './native'
 import type { EventBatch, NativeEventSink, NativeResponder } from './native'
+import { ResponseQueue } from './response-queue'
 import { Reply } from './reply'
 import type { ReplyHost } from './reply'
 import type { EngineRequest } from './types'
@@ -12,6 +13,12 @@ import type { EngineRequest } from './types'
 export type Handler = (req: EngineRequest, reply: Reply) => unknown
 
 const EMPTY = Buffer.alloc(0)
+/**
+ * Responses are handed to the engine after this many requests of a batch, so
+ * that it writes the first ones while JavaScript works on the rest instead of
+ * waiting for the whole batch (measured: 8 beats 4 and 16 on hello world).
+ */
+const FLUSH_EVERY = 8
 
 
 /** A request as handed to low-level handlers, read from one event of a batch. */
@@ -85,13 +92,13 @@ function takeAgain(dispatcher: Dispatcher, sink: NativeEventSink): void {
 
 export class Dispatcher implements ReplyHost {
   readonly replies = new Map<number, Reply>()
-  readonly responder: NativeResponder
+  readonly responses: ResponseQueue
   #handler: Handler
-  /** Whether this dispatcher asked the responder to hold rings until its next turn. */
-  #holdingRings = false
+  /** Whether responses are being held until this dispatcher's next turn. */
+  #holding = false
 
   constructor(responder: NativeResponder, handler: Handler) {
-    this.responder = responder
+    this.responses = new ResponseQueue(responder)
     this.#handler = handler
   }
 
@@ -102,19 +109,20 @@ export class Dispatcher implements ReplyHost {
    * batches the microtasks of the last one run and timers and I/O get their
    * turn, so a batch's requests die young instead of piling up in the heap.
    *
-   * Responses written from a batch's start until the next `setImmediate`,
-   * whether at once or in the microtasks of async handlers (Koa, Fastify),
-   * wake the engine once, when that turn ends, rather than once each.
+   * Responses cross to the engine in groups, each waking it once, rather
+   * than one by one (see `ResponseQueue`): those written synchronously every
+   * `FLUSH_EVERY` requests and at the end of the batch, those written in the
+   * microtasks of async handlers (Koa, Fastify) when the turn ends.
    */
   takeFrom(sink: NativeEventSink): void {
-    if (this.#holdingRings) {
-      this.#holdingRings = false
-      this.responder.releaseRings()
+    if (this.#holding) {
+      this.#holding = false
+      this.responses.release()
     }
     const batch = sink.takeEvents() as EventBatch | null
     if (batch === null) return
-    this.responder.holdRings()
-    this.#holdingRings = true
+    this.responses.hold()
+    this.#holding = true
     setImmediate(takeAgain, this, sink)
     this.dispatch(batch)
   }
@@ -124,12 +132,14 @@ export class Dispatcher implements ReplyHost {
     const reader = new BatchReader(batch)
     const n = reader.numbers
     let at = 0
+    let served = 0
     while (at < n.length) {
       const kind = n[at] as EventKind
       if (kind === EventKind.Request) {
         const req = new IncomingRequest(reader, at)
         at += REQUEST_FIXED_NUMBERS + req.rawHeaders.length
         this.#request(req)
+        if (++served % FLUSH_EVERY === 0) this.responses.flush()
         continue
       }
       const reply = this.replies.get(n[at + 1])
@@ -137,6 +147,8 @@ export class Dispatcher implements ReplyHost {
       else reply?._clientGone()
       at += 2
     }
+    // Those written synchronously go now; later ones (async handlers) when the turn ends.
+    this.responses.flush()
   }
 
   /** Aborts every unfinished reply. */

@@ -8,8 +8,8 @@
  */
 import { dateHeader, serialiseHeaders, statusLine } from './headers'
 import { MgnodeError } from './errors'
-import type { NativeResponder } from './native'
 import { WriteFlag } from './native'
+import type { ResponseQueue } from './response-queue'
 import type { OutgoingHeaders } from './types'
 
 /** Bytes written since the last drain after which `write()` asks the caller to wait. */
@@ -17,7 +17,7 @@ export const HIGH_WATER_MARK = 256 * 1024
 
 /** What a reply needs: where to write, and the table of unfinished replies it leaves when done. */
 export interface ReplyHost {
-  readonly responder: NativeResponder
+  readonly responses: ResponseQueue
   readonly replies: Map<number, Reply>
 }
 
@@ -31,26 +31,6 @@ const enum State {
   Fresh,
   Streaming,
   Finished,
-}
-
-/**
- * Byte bodies from this size on are sent from the caller's buffer rather than
- * copied: a reference costs more than copying a small body, and less than
- * copying (and evicting from cache) a large one.
- */
-const SHARE_MIN = 64 * 1024
-
-/** Queues bytes for the engine, lending large buffers instead of copying them. */
-function writeBytes(native: NativeResponder, connId: number, chunk: string | Uint8Array, flags: number): void {
-  if (typeof chunk === 'string') native.writeString(connId, chunk, flags)
-  else if (chunk.byteLength >= SHARE_MIN) native.writeShared(connId, chunk as Buffer, flags)
-  else native.write(connId, chunk, flags)
-}
-
-/** A head and its byte body in one crossing. */
-function respondBytes(native: NativeResponder, connId: number, head: string, body: Uint8Array, flags: number): void {
-  if (body.byteLength >= SHARE_MIN) native.respondShared(connId, head, body as Buffer, flags)
-  else native.respond(connId, head, body, flags)
 }
 
 function byteLength(chunk: string | Uint8Array): number {
@@ -128,13 +108,13 @@ export class Reply {
     if (!bodyless) head += 'Content-Length: ' + (body === undefined ? 0 : byteLength(body)) + '\r\n'
     head += '\r\n'
     this.#finish()
-    const native = this.#host.responder
+    const queue = this.#host.responses
     if (body === undefined || this.#isHead || bodyless) {
-      native.respond(this.connId, head, null, flags)
+      queue.writeString(this.connId, head, flags)
     } else if (typeof body === 'string') {
-      native.respond(this.connId, head + body, null, flags)
+      queue.writeString(this.connId, head + body, flags)
     } else {
-      respondBytes(native, this.connId, head, body, flags)
+      queue.respond(this.connId, head, body, flags)
     }
   }
 
@@ -165,7 +145,7 @@ export class Reply {
     }
     if (!this.#keepAlive) flags |= WriteFlag.Close
     this.#state = State.Streaming
-    this.#host.responder.writeString(this.connId, head + '\r\n', flags)
+    this.#host.responses.writeString(this.connId, head + '\r\n', flags)
   }
 
   /**
@@ -190,7 +170,7 @@ export class Reply {
     if (!this.#keepAlive) flags |= WriteFlag.Close
     this.#finish()
     const data = chunk === undefined || this.#isHead ? '' : chunk
-    writeBytes(this.#host.responder, this.connId, data, flags)
+    this.#host.responses.write(this.connId, data, flags)
   }
 
   /**
@@ -210,7 +190,7 @@ export class Reply {
       return this.#pushParts(data, tail, flags, end)
     }
     if (end) {
-      writeBytes(this.#host.responder, this.connId, data, flags)
+      this.#host.responses.write(this.connId, data, flags)
       return true
     }
     return this.#push(data, flags)
@@ -226,13 +206,13 @@ export class Reply {
     let flags = WriteFlag.End
     if (!keepAlive || !this.#keepAlive) flags |= WriteFlag.Close
     this.#finish()
-    this.#host.responder.sendFile(this.connId, path, offset, length, flags)
+    this.#host.responses.sendFile(this.connId, path, offset, length, flags)
   }
 
   /** Drops the connection without completing the response. */
   abort(): void {
     if (this.#state === State.Finished) return
-    this.#host.responder.abort(this.connId)
+    this.#host.responses.abort(this.connId)
     this.#closed()
   }
 
@@ -265,14 +245,14 @@ export class Reply {
       flags |= WriteFlag.WantDrain
       this.#drainWaiters = []
     }
-    writeBytes(this.#host.responder, this.connId, chunk, flags)
+    this.#host.responses.write(this.connId, chunk, flags)
     return !wait
   }
 
   /** A string head and a byte body in one crossing (`respond` takes both). */
   #pushParts(head: string, body: Uint8Array, flags: number, end: boolean): boolean {
     if (end) {
-      respondBytes(this.#host.responder, this.connId, head, body, flags)
+      this.#host.responses.respond(this.connId, head, body, flags)
       return true
     }
     this.#pending += head.length + body.byteLength
@@ -281,7 +261,7 @@ export class Reply {
       flags |= WriteFlag.WantDrain
       this.#drainWaiters = []
     }
-    respondBytes(this.#host.responder, this.connId, head, body, flags)
+    this.#host.responses.respond(this.connId, head, body, flags)
     return !wait
   }
 

@@ -54,6 +54,34 @@ pub struct ListenError {
   pub message: String,
 }
 
+/// One write of a [`Command::WriteBatch`]: `len` bytes for `conn`, with `flags` as for [`Command::Write`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchedWrite {
+  pub conn: u64,
+  pub len: usize,
+  pub flags: u32,
+}
+
+/// The bytes and entries of a [`Command::WriteBatch`].
+#[derive(Debug, Default, PartialEq)]
+pub struct WriteBatch {
+  pub bytes: Vec<u8>,
+  pub writes: Vec<BatchedWrite>,
+}
+
+impl WriteBatch {
+  /// Each write with its bytes, in order. Entries that would run past the
+  /// bytes (a caller's bug) are cut at the end.
+  pub fn iter(&self) -> impl Iterator<Item = (BatchedWrite, &[u8])> {
+    let mut at = 0;
+    self.writes.iter().map(move |w| {
+      let start = at.min(self.bytes.len());
+      at = (start + w.len).min(self.bytes.len());
+      (*w, &self.bytes[start..at])
+    })
+  }
+}
+
 pub enum Command {
   Listen {
     url: String,
@@ -92,6 +120,10 @@ pub enum Command {
     data: Payload,
     flags: u32,
   },
+  /// Several small writes made together on one JavaScript thread, copied
+  /// out of JavaScript in one crossing: each entry's bytes follow the
+  /// previous entry's in `bytes`.
+  WriteBatch(Box<WriteBatch>),
   /// Send `length` bytes of the file at `path` from `offset` as the rest of
   /// the body, then apply `flags` (end, close) as a write would.
   SendFile {
@@ -109,4 +141,27 @@ pub enum Command {
   Shutdown {
     grace_ms: u64,
   },
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn entry(conn: u64, len: usize) -> BatchedWrite {
+    BatchedWrite { conn, len, flags: 1 }
+  }
+
+  #[test]
+  fn a_batch_yields_each_write_with_its_own_bytes() {
+    let batch = WriteBatch { bytes: b"abcdef".to_vec(), writes: vec![entry(1, 2), entry(2, 0), entry(3, 4)] };
+    let got: Vec<(u64, &[u8])> = batch.iter().map(|(w, b)| (w.conn, b)).collect();
+    assert_eq!(got, vec![(1, &b"ab"[..]), (2, &b""[..]), (3, &b"cdef"[..])]);
+  }
+
+  #[test]
+  fn entries_past_the_bytes_are_cut_not_read_out_of_bounds() {
+    let batch = WriteBatch { bytes: b"abc".to_vec(), writes: vec![entry(1, 2), entry(2, 5), entry(3, 1)] };
+    let got: Vec<&[u8]> = batch.iter().map(|(_, b)| b).collect();
+    assert_eq!(got, vec![&b"ab"[..], &b"c"[..], &b""[..]]);
+  }
 }

@@ -310,6 +310,7 @@ impl Engine {
   fn apply(&mut self, cmd: Command, mgr: *mut sys::mg_mgr) {
     match cmd {
       Command::Write { conn, data, flags } => self.write(conn, data, flags),
+      Command::WriteBatch(batch) => self.write_batch(&batch),
       Command::SendFile { conn, path, offset, length, flags } => self.send_file(conn, &path, offset, length, flags),
       Command::Abort { conn } => {
         if let Some(c) = self.conns.get(&conn) {

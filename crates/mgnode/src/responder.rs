@@ -5,11 +5,11 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
-use napi::bindgen_prelude::Buffer;
+use napi::bindgen_prelude::{Buffer, Float64ArraySlice};
 use napi::{Error, Result, Status};
 use napi_derive::napi;
 
-use crate::command::Command;
+use crate::command::{BatchedWrite, Command, WriteBatch};
 use crate::doorbell::LoopHandle;
 use crate::payload::Payload;
 use crate::registry;
@@ -83,6 +83,23 @@ impl Responder {
     self.send(Command::Write { conn: conn_id as u64, data: data.into_bytes().into(), flags });
   }
 
+  /// Several writes in one crossing. `writes` holds `count` entries of three
+  /// numbers, `[connId, flags, byteLength]`, whose bytes follow each other in
+  /// the first `used` bytes of `bytes`; `flags` are as for `write`. The bytes
+  /// are copied, so the caller may reuse `bytes` at once.
+  ///
+  /// ```js
+  /// const bytes = Buffer.from('HTTP/1.1 204 No Content\r\n\r\n')
+  /// responder.writeBatch(bytes, bytes.length, new Float64Array([connId, 1, bytes.length]), 1)
+  /// ```
+  #[napi]
+  pub fn write_batch(&self, bytes: &[u8], used: u32, writes: Float64ArraySlice, count: u32) {
+    let bytes = &bytes[..(used as usize).min(bytes.len())];
+    let entries = writes.chunks_exact(3).take(count as usize);
+    let writes = entries.map(|w| BatchedWrite { conn: w[0] as u64, flags: w[1] as u32, len: w[2] as usize }).collect();
+    self.send(Command::WriteBatch(Box::new(WriteBatch { bytes: bytes.to_vec(), writes })));
+  }
+
   /// Sends `length` bytes of the file at `path`, from `offset`, as the rest of
   /// the response body (the head must already be written); the engine reads
   /// the file itself. `flags` apply when it is done (1 end, 2 close after).
@@ -104,6 +121,14 @@ impl Responder {
   #[napi]
   pub fn hold_rings(&self) {
     self.holding.set(true);
+  }
+
+  /// Wakes the engine now if anything was queued while holding, and keeps holding.
+  #[napi]
+  pub fn ring(&self) {
+    if self.owed.replace(false) {
+      self.handle.ring();
+    }
   }
 
   /// Ends `holdRings`, waking the engine if anything was queued meanwhile.

@@ -4,30 +4,46 @@
 use std::time::Instant;
 
 use super::{Engine, LOW_WATER};
-use crate::command::write_flags;
+use crate::command::{write_flags, WriteBatch};
+use crate::connection::Connection;
 use crate::file_body::{FileBody, QUEUE_LIMIT};
 use crate::payload::Payload;
 use crate::response::{chunk_prefix, LAST_CHUNK};
 use crate::sink::SinkEvent;
 
 impl Engine {
+  /// Response bytes from a `Write` command.
   pub(super) fn write(&mut self, id: u64, data: Payload, flags: u32) {
+    let len = data.len();
+    self.write_with(id, len, flags, |c| c.queue(data));
+  }
+
+  /// Every write of a `WriteBatch`, in order; the bytes are copied where they go.
+  pub(super) fn write_batch(&mut self, batch: &WriteBatch) {
+    for (w, bytes) in batch.iter() {
+      self.write_with(w.conn, bytes.len(), w.flags, |c| c.queue_copy(bytes));
+    }
+  }
+
+  /// Queues `len` bytes that `put` adds (framed as a chunk if asked), then
+  /// applies the end, close and drain flags.
+  fn write_with(&mut self, id: u64, len: usize, flags: u32, put: impl FnOnce(&mut Connection)) {
     let Some(c) = self.conns.get_mut(&id) else { return };
     if c.busy.is_none() {
       // A response for a request that already ended (or a closed connection).
       return;
     }
     if flags & write_flags::CHUNKED != 0 {
-      if !data.is_empty() {
-        c.queue_copy(chunk_prefix(data.len()).as_bytes());
-        c.queue(data);
+      if len > 0 {
+        c.queue_copy(chunk_prefix(len).as_bytes());
+        put(c);
         c.queue_copy(b"\r\n");
       }
       if flags & write_flags::END != 0 {
         c.queue_copy(LAST_CHUNK);
       }
-    } else {
-      c.queue(data);
+    } else if len > 0 {
+      put(c);
     }
     self.to_flush.push(id);
     if flags & write_flags::WANT_DRAIN != 0 && !c.want_drain {
