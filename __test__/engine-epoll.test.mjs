@@ -46,3 +46,29 @@ test.serial('a connection paused behind a slow response leaves the engine idle, 
     Array.from({ length: count }, (_, i) => `/${i}`),
   )
 })
+
+test.serial('after a response that had to wait for the socket, and beside 2,000 idle connections, the engine sleeps', async (t) => {
+  // The 8 MiB response fills the socket, so the engine waits for it to become
+  // writable; once all is sent it must stop asking, or epoll reports the
+  // socket writable, and wakes the loop, on every pass. The idle connections
+  // are there so that a loop visiting every connection each pass shows too.
+  const body = Buffer.alloc(8 * 1024 * 1024, 7)
+  const { port } = await startServer(t, (req, reply) => reply.send(200, {}, req.url === '/big' ? body : 'ok'))
+  const idle = await Promise.all(Array.from({ length: 2000 }, () => RawClient.connect(port)))
+  t.teardown(() => idle.forEach((c) => c.destroy()))
+  const client = await RawClient.connect(port)
+  t.teardown(() => client.destroy())
+  client.socket.pause()
+  await client.write(requestHead('GET', '/big'))
+  await sleep(200) // the engine has filled the socket and waits for room
+  client.socket.resume()
+  const [res] = await client.readResponses(1, { timeout: 10_000 })
+  t.is(res.body.length, body.length)
+
+  const cpuMs = await cpuMsDuring(() => sleep(600))
+  t.true(cpuMs < 200, `CPU used while idle: ${cpuMs.toFixed(0)} ms`)
+  // Every connection still answers.
+  await Promise.all(idle.slice(0, 50).map((c) => c.write(requestHead('GET', '/small'))))
+  const answers = await Promise.all(idle.slice(0, 50).map((c) => c.readResponses(1)))
+  t.true(answers.every(([r]) => r.status === 200 && r.body.toString() === 'ok'))
+})

@@ -31,6 +31,7 @@ fn main() {
   println!("cargo:rerun-if-changed=shim/ecdsa_der.c");
   println!("cargo:rerun-if-changed=shim/alloc.c");
   println!("cargo:rerun-if-changed=shim/epoll_interest.h");
+  println!("cargo:rerun-if-changed=shim/active_set.h");
   println!("cargo:rerun-if-changed=build/fixes.rs");
   let fixed = fixes::fixed_source(&mongoose_c, &PathBuf::from(env::var("OUT_DIR").unwrap()));
 

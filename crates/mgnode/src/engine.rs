@@ -286,6 +286,10 @@ impl Engine {
     if self.now.duration_since(self.last_sweep) >= SWEEP_EVERY {
       self.last_sweep = self.now;
       self.sweep();
+      // Poll passes visit only connections with work; now and then all of
+      // them, so a change of state Mongoose's pass missed is only late.
+      // SAFETY: `mgr` is this thread's live manager (see `run`).
+      unsafe { sys::mgn_visit_all(mgr) };
     }
     for sink in self.to_ring.drain(..) {
       sink.ring();

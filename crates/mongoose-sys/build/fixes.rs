@@ -24,14 +24,61 @@ const FIXES: &[Fix] = &[
     why: "epoll interest kept by mgnode's shim, so paused connections do not spin the loop",
     first: "#include \"mongoose.h\"",
     last: "#include \"mongoose.h\"",
-    with: "#include \"mongoose.h\"\n#include \"epoll_interest.h\"",
+    with: "#include \"mongoose.h\"\n#include \"active_set.h\"",
+  },
+  // Both walks of a poll pass cover only connections that can have work (see shim/active_set.h).
+  Fix {
+    epoll: true,
+    why: "before each wait, epoll interest brought up to date for the connections with work only",
+    first: "size_t max = 1;",
+    last: "    max++;\n  }",
+    with: "size_t max = 1024;\n  \
+           struct mg_connection **visit = NULL;\n  \
+           size_t listed = (mgn_active_prepare(mgr), mgn_active_of(mgr) ? mgn_active_of(mgr)->len : 0);\n  \
+           if (mgn_active_of(mgr)) visit = mgn_active_of(mgr)->next;\n  \
+           for (size_t k = 0; k < listed; k++) {\n    \
+           struct mg_connection *c = visit[k];\n    \
+           c->is_readable = c->is_writable = 0;\n    \
+           if (c->rtls.len > 0 || mg_tls_pending(c) > 0) ms = 1, c->is_readable = 1;\n    \
+           mgn_epoll_update(c, can_write(c));\n    \
+           if (c->is_closing) ms = 1;\n  \
+           }",
   },
   Fix {
     epoll: true,
-    why: "epoll interest brought up to date for every connection before each wait",
-    first: "if (can_write(c)) MG_EPOLL_MOD(c, 1);",
-    last: "if (can_write(c)) MG_EPOLL_MOD(c, 1);",
-    with: "mgn_epoll_update(c, can_write(c));",
+    why: "a connection epoll reports is visited in this pass",
+    first: "struct mg_connection *c = (struct mg_connection *) evs[i].data.ptr;",
+    last: "struct mg_connection *c = (struct mg_connection *) evs[i].data.ptr;",
+    with: "struct mg_connection *c = (struct mg_connection *) evs[i].data.ptr;\n    mgn_active_mark(c);",
+  },
+  Fix {
+    epoll: true,
+    why: "the pass visits the listed connections instead of all of them",
+    first: "  for (c = mgr->conns; c != NULL; c = tmp) {\n    bool is_resp = c->is_resp;\n    tmp = c->next;",
+    last: "  for (c = mgr->conns; c != NULL; c = tmp) {\n    bool is_resp = c->is_resp;\n    tmp = c->next;",
+    with: "  struct mg_connection **visit = NULL;\n  \
+           size_t listed = mgn_active_take(mgr, &visit);\n  \
+           (void) tmp;\n  \
+           for (size_t k = 0; k < listed; k++) {\n    \
+           bool is_resp;\n    \
+           c = visit[k];\n    \
+           is_resp = c->is_resp;",
+  },
+  Fix {
+    epoll: true,
+    why: "a visited connection stays listed while it has work",
+    first: "if (c->is_draining && c->send.len == 0) c->is_closing = 1;\n    if (c->is_closing) close_conn(c);",
+    last: "if (c->is_draining && c->send.len == 0) c->is_closing = 1;\n    if (c->is_closing) close_conn(c);",
+    with: "if (c->is_draining && c->send.len == 0) c->is_closing = 1;\n    \
+           if (c->is_closing) close_conn(c);\n    \
+           else mgn_active_visited(c, can_write(c));",
+  },
+  Fix {
+    epoll: true,
+    why: "a closed connection leaves the list before it is freed",
+    first: "epoll_ctl(c->mgr->epoll_fd, EPOLL_CTL_DEL, FD(c), NULL);",
+    last: "epoll_ctl(c->mgr->epoll_fd, EPOLL_CTL_DEL, FD(c), NULL);",
+    with: "mgn_active_forget(c);\n    epoll_ctl(c->mgr->epoll_fd, EPOLL_CTL_DEL, FD(c), NULL);",
   },
   Fix {
     epoll: true,

@@ -6,8 +6,8 @@
  * client waits for its turn) stays readable to epoll, and epoll_wait returns
  * at once, forever: the loop spins. build/fixes.rs includes this header in
  * Mongoose's source right after mongoose.h, which routes Mongoose's
- * registrations here, and has its poll pass call mgn_epoll_update for every
- * connection before each wait: the interest becomes what the connection can
+ * registrations here, and has its poll pass call mgn_epoll_update before
+ * each wait for every connection that may have changed (active_set.h): the interest becomes what the connection can
  * act on now (read unless paused or closing, write while bytes are queued),
  * with a system call only when that changes. The interest last set is kept
  * in the connection's scratch bytes, which mgnode does not otherwise use
@@ -18,6 +18,9 @@
 
 #include <string.h>
 #include <sys/epoll.h>
+
+/* In active_set.h, which includes this header. */
+static inline void mgn_active_mark(struct mg_connection *c);
 
 /* Where the registered mask lives: the last four bytes of c->data. */
 #define MGN_EPOLL_INTEREST_AT (MG_DATA_SIZE - sizeof(uint32_t))
@@ -40,6 +43,8 @@ static inline void mgn_epoll_add(struct mg_connection *c) {
   ev.events = EPOLLIN | EPOLLERR | EPOLLHUP;
   ev.data.ptr = c;
   if (epoll_ctl(c->mgr->epoll_fd, EPOLL_CTL_ADD, mgn_epoll_fd(c), &ev) == 0) mgn_epoll_remember(c, EPOLLIN);
+  /* A new connection is visited in the next pass (active_set.h). */
+  mgn_active_mark(c);
 }
 
 static inline void mgn_epoll_want(struct mg_connection *c, int readable, int writable) {

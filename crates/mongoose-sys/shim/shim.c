@@ -6,6 +6,7 @@
 #include <sys/uio.h>
 
 #include "mongoose.h"
+#include "active_set.h"
 
 int mgn_ev_error(void) { return MG_EV_ERROR; }
 int mgn_ev_accept(void) { return MG_EV_ACCEPT; }
@@ -18,6 +19,14 @@ struct mg_mgr *mgn_mgr_new(int log_level) {
   if (mgr == NULL) return NULL;
   mg_log_set(log_level);
   mg_mgr_init(mgr);
+#if MG_ENABLE_EPOLL
+  mgr->userdata = calloc(1, sizeof(struct mgn_active));
+  if (mgr->userdata == NULL) {
+    mg_mgr_free(mgr);
+    free(mgr);
+    return NULL;
+  }
+#endif
   return mgr;
 }
 
@@ -33,11 +42,30 @@ bool mgn_add_doorbell(struct mg_mgr *mgr, int fd) {
 
 void mgn_mgr_free(struct mg_mgr *mgr) {
   if (mgr == NULL) return;
+#if MG_ENABLE_EPOLL
+  /* mg_mgr_free closes connections in one last pass, which must visit them all. */
+  mgn_visit_all(mgr);
   mg_mgr_free(mgr);
+  if (mgn_active_of(mgr) != NULL) {
+    free(mgn_active_of(mgr)->next);
+    free(mgn_active_of(mgr)->visiting);
+    free(mgr->userdata);
+  }
+#else
+  mg_mgr_free(mgr);
+#endif
   free(mgr);
 }
 
 void mgn_poll(struct mg_mgr *mgr, int timeout_ms) { mg_mgr_poll(mgr, timeout_ms); }
+
+void mgn_visit_all(struct mg_mgr *mgr) {
+#if MG_ENABLE_EPOLL
+  if (mgn_active_of(mgr) != NULL) mgn_active_of(mgr)->all = true;
+#else
+  (void) mgr;
+#endif
+}
 
 
 struct mg_connection *mgn_listen(struct mg_mgr *mgr, const char *url,
@@ -109,20 +137,35 @@ bool mgn_release_buffers(struct mg_connection *c) {
 }
 
 bool mgn_send(struct mg_connection *c, const void *buf, size_t len) {
+  mgn_active_mark(c);
   return mg_send(c, buf, len);
 }
 
 size_t mgn_send_len(const struct mg_connection *c) { return c->send.len; }
 
-void mgn_set_paused(struct mg_connection *c, bool paused) { c->is_full = paused ? 1 : 0; }
-void mgn_close_after_flush(struct mg_connection *c) { c->is_draining = 1; }
-void mgn_close_now(struct mg_connection *c) { c->is_closing = 1; }
+/* Changes of state the poll pass must see mark the connection (active_set.h). */
+void mgn_set_paused(struct mg_connection *c, bool paused) {
+  c->is_full = paused ? 1 : 0;
+  mgn_active_mark(c);
+}
+void mgn_close_after_flush(struct mg_connection *c) {
+  c->is_draining = 1;
+  mgn_active_mark(c);
+}
+void mgn_close_now(struct mg_connection *c) {
+  c->is_closing = 1;
+  mgn_active_mark(c);
+}
 bool mgn_is_closing(const struct mg_connection *c) { return c->is_closing || c->is_draining; }
-void mgn_close_listener(struct mg_connection *c) { c->is_closing = 1; }
+void mgn_close_listener(struct mg_connection *c) {
+  c->is_closing = 1;
+  mgn_active_mark(c);
+}
 
 void mgn_flush(struct mg_connection *c) {
   long n;
   /* TLS records are written by Mongoose's poll; plain sockets can go now. */
+  mgn_active_mark(c);
   if (c->is_tls || c->is_closing || c->send.len == 0) return;
   n = mg_io_send(c, c->send.buf, c->send.len);
   if (n > 0) {
@@ -142,6 +185,7 @@ long mgn_write_parts(struct mg_connection *c, const void *parts, size_t n) {
   struct msghdr msg;
   size_t k = 0, from_send;
   long sent;
+  mgn_active_mark(c);
   if (c->is_tls || c->is_closing || c->is_udp) return 0;
   if (n > MGN_MAX_PARTS) n = MGN_MAX_PARTS;
   if (c->send.len > 0) {

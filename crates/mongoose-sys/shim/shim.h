@@ -27,6 +27,8 @@ int mgn_ev_close(void);
 /* Manager lifetime. Returns NULL on allocation failure. */
 struct mg_mgr *mgn_mgr_new(int log_level);
 void mgn_mgr_free(struct mg_mgr *mgr);
+/* The next poll pass visits every connection, not only those with work. */
+void mgn_visit_all(struct mg_mgr *mgr);
 void mgn_poll(struct mg_mgr *mgr, int timeout_ms);
 /* Adds the receiving end of a doorbell socket (non-blocking, e.g. one end of
  * a Unix datagram pair) to the poll set; whatever arrives on it is discarded,

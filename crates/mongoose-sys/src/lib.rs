@@ -31,6 +31,7 @@ extern "C" {
   pub fn mgn_mgr_new(log_level: c_int) -> *mut mg_mgr;
   pub fn mgn_mgr_free(mgr: *mut mg_mgr);
   pub fn mgn_poll(mgr: *mut mg_mgr, timeout_ms: c_int);
+  pub fn mgn_visit_all(mgr: *mut mg_mgr);
   pub fn mgn_add_doorbell(mgr: *mut mg_mgr, fd: c_int) -> bool;
 
   pub fn mgn_listen(
