@@ -2,6 +2,8 @@
  * `Dispatcher`: turns the engine's event batches into handler calls on
  * one JavaScript thread, and routes drain/close events to their replies.
  */
+import { AsyncResource } from 'node:async_hooks'
+
 import { EventKind, REQUEST_FIXED_NUMBERS, RequestFlag } from './native'
 import type { EventBatch, NativeEventSink, NativeResponder } from './native'
 import { ResponseQueue } from './response-queue'
@@ -96,6 +98,12 @@ export class Dispatcher implements ReplyHost {
   #handler: Handler
   /** Whether responses are being held until this dispatcher's next turn. */
   #holding = false
+  /** The batch being dispatched, and where in it. */
+  #reader: BatchReader | null = null
+  #at = 0
+  #served = 0
+  /** Goes on with the batch; bound to the context `listen()` ran in, as node:http's requests are. */
+  #resume = AsyncResource.bind(() => this.#continue(true))
 
   constructor(responder: NativeResponder, handler: Handler) {
     this.responses = new ResponseQueue(responder)
@@ -115,6 +123,7 @@ export class Dispatcher implements ReplyHost {
    * microtasks of async handlers (Koa, Fastify) when the turn ends.
    */
   takeFrom(sink: NativeEventSink): void {
+    this.#finishBatch()
     if (this.#holding) {
       this.#holding = false
       this.responses.release()
@@ -129,25 +138,46 @@ export class Dispatcher implements ReplyHost {
 
   /** Handles one batch from `EventSink.takeEvents()`. */
   dispatch(batch: EventBatch): void {
-    const reader = new BatchReader(batch)
+    this.#finishBatch()
+    this.#reader = new BatchReader(batch)
+    this.#at = 0
+    this.#served = 0
+    this.#continue(true)
+  }
+
+  /** Dispatches what is left of the current batch without waiting for handlers. */
+  #finishBatch(): void {
+    if (this.#reader !== null) this.#continue(false)
+  }
+
+  /**
+   * Dispatches the current batch from where it stopped. With `wait`, stops
+   * after a handler that returned a promise, and goes on when it settles.
+   */
+  #continue(wait: boolean): void {
+    const reader = this.#reader
+    if (reader === null) return
     const n = reader.numbers
-    let at = 0
-    let served = 0
-    while (at < n.length) {
+    while (this.#at < n.length) {
+      const at = this.#at
       const kind = n[at] as EventKind
       if (kind === EventKind.Request) {
         const req = new IncomingRequest(reader, at)
-        at += REQUEST_FIXED_NUMBERS + req.rawHeaders.length
-        this.#request(req)
-        if (++served % FLUSH_EVERY === 0) this.responses.flush()
+        this.#at = at + REQUEST_FIXED_NUMBERS + req.rawHeaders.length
+        const pending = this.#request(req)
+        if (++this.#served % FLUSH_EVERY === 0) this.responses.flush()
+        if (wait && pending !== undefined) {
+          pending.then(this.#resume, this.#resume)
+          return
+        }
         continue
       }
       const reply = this.replies.get(n[at + 1])
       if (kind === EventKind.Drain) reply?._drained()
       else reply?._clientGone()
-      at += 2
+      this.#at = at + 2
     }
-    // Those written synchronously go now; later ones (async handlers) when the turn ends.
+    this.#reader = null
     this.responses.flush()
   }
 
@@ -161,16 +191,18 @@ export class Dispatcher implements ReplyHost {
     for (const reply of [...this.replies.values()]) reply._clientGone()
   }
 
-  #request(req: IncomingRequest): void {
+  /** Calls the handler; returns the promise it returned, if any, settled only once its errors are handled. */
+  #request(req: IncomingRequest): PromiseLike<unknown> | undefined {
     const reply = new Reply(this, req.connId, req.method === 'HEAD', req.keepAlive, req.httpVersion === '1.0')
     this.replies.set(req.connId, reply)
     try {
       const result = this.#handler(req, reply) as PromiseLike<unknown> | undefined
       if (result !== undefined && result !== null && typeof result.then === 'function') {
-        result.then(undefined, (err: unknown) => reportHandlerError(err, reply))
+        return result.then(undefined, (err: unknown) => reportHandlerError(err, reply))
       }
     } catch (err) {
       reportHandlerError(err, reply)
     }
+    return undefined
   }
 }

@@ -143,10 +143,12 @@ export function nodeHandler(listener: RequestListener, options: ExchangeOptions 
       options.onRequest?.(req, res)
       const result = listener(req, res) as unknown as PromiseLike<unknown> | undefined
       if (result !== undefined && result !== null && typeof result.then === 'function') {
-        result.then(undefined, (err: unknown) => reportError(err, res))
+        // Returned so the dispatcher can pace a batch by it; it never rejects.
+        return result.then(undefined, (err: unknown) => reportError(err, res))
       }
     } catch (err) {
       reportError(err, res)
     }
+    return undefined
   }
 }
