@@ -91,6 +91,17 @@ const FIXES: &[Fix] = &[
   },
   Fix {
     epoll: false,
+    why: "a listener accepts every waiting connection in one pass (up to 128), not one per pass",
+    first: "if (c->is_readable) accept_conn(mgr, c);",
+    last: "if (c->is_readable) accept_conn(mgr, c);",
+    with: "for (int k = 0; k < 128 && c->is_readable; k++) {\n        \
+           struct mg_connection *newest = mgr->conns;\n        \
+           accept_conn(mgr, c);\n        \
+           if (mgr->conns == newest) break; /* nothing left to accept (or it failed) */\n      \
+           }",
+  },
+  Fix {
+    epoll: false,
     why: "ECDSA CertificateVerify signatures in shortest DER (OpenSSL clients reject ~1 handshake in 256 otherwise)",
     first: "neg1 = !!(sig[0] & 0x80);",
     last: "verify[7] = (uint8_t) sigsz;",
