@@ -120,3 +120,17 @@ test('1 MiB bodies from worker threads arrive intact; close() with one client no
   const r = await fetch(`http://127.0.0.1:${a2[1]}/3`)
   t.is((await r.arrayBuffer()).byteLength, 1024 * 1024)
 })
+
+test('workers get a small young generation, unless Node flags set one', async (t) => {
+  const { workerResourceLimits, WORKER_YOUNG_GENERATION_MB } = await import('../dist/workers/pool.js')
+  t.deepEqual(workerResourceLimits([], ''), { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB })
+  t.is(workerResourceLimits(['--max-semi-space-size=32'], ''), undefined)
+  t.is(workerResourceLimits([], '--max_semi_space_size=16'), undefined)
+
+  const server = new Server(fixture('limits-app.cjs'), { workers: 2 })
+  t.teardown(() => server.close())
+  const { localAddr } = await server.listen('http://127.0.0.1:0')
+  const { status, body } = await get(localAddr[1], '/')
+  t.is(status, 200)
+  t.is(JSON.parse(body).maxYoungGenerationSizeMb, WORKER_YOUNG_GENERATION_MB)
+})
