@@ -81,9 +81,13 @@ test('close() drains in-flight requests on workers before stopping them', async 
   const { localAddr } = await server.listen('http://127.0.0.1:0')
   // Both workers up first, so the slow requests reach them rather than racing their start.
   await Promise.all([get(localAddr[1], '/'), get(localAddr[1], '/')])
-  const pending = Promise.all(Array.from({ length: 4 }, () => get(localAddr[1], '/slow')))
-  // Give the requests time to arrive; they take 50 ms to answer.
-  await new Promise((r) => setTimeout(r, 20))
+  let answered = 0
+  const pending = Promise.all(
+    Array.from({ length: 4 }, () => get(localAddr[1], '/slower').finally(() => answered++)),
+  )
+  // Time for the requests to reach the workers (even on a loaded machine); they take 400 ms to answer.
+  await new Promise((r) => setTimeout(r, 150))
+  t.is(answered, 0, 'the requests were still in flight when close() began')
   await server.close()
   const replies = await pending
   t.true(replies.every((r) => r.status === 200 && /^\d+$/.test(r.body)))
