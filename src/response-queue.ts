@@ -44,8 +44,9 @@ export class ResponseQueue {
     this.native.holdRings()
   }
 
-  /** Hands over what was queued and wakes the engine once for all of it. */
+  /** Hands over what was queued and wakes the engine once for all of it (if holding). */
   release(): void {
+    if (!this.#holding) return
     this.#holding = false
     this.#handOver()
     this.native.releaseRings()

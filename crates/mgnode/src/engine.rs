@@ -148,8 +148,8 @@ impl Event {
 
 /// Mongoose's event handler for listeners and their connections.
 unsafe extern "C" fn on_event(c: *mut sys::mg_connection, ev: c_int, _ev_data: *mut c_void) {
-  // Mongoose calls every connection on every pass (MG_EV_POLL and others the
-  // engine ignores): with thousands of idle connections this test is the hot path.
+  // Mongoose calls every connection it visits with MG_EV_POLL (and others the
+  // engine ignores): those return before the engine is borrowed.
   let Some(event) = Event::from_mongoose(ev) else {
     return;
   };

@@ -135,9 +135,7 @@ impl Responder {
   #[napi]
   pub fn release_rings(&self) {
     self.holding.set(false);
-    if self.owed.replace(false) {
-      self.handle.ring();
-    }
+    self.ring();
   }
 }
 

@@ -29,13 +29,14 @@ const FIXES: &[Fix] = &[
   // Both walks of a poll pass cover only connections that can have work (see shim/active_set.h).
   Fix {
     epoll: true,
+    // Also bounds epoll_wait's event array, which is on the stack (Mongoose sized it
+    // by the number of connections).
     why: "before each wait, epoll interest brought up to date for the connections with work only",
     first: "size_t max = 1;",
     last: "    max++;\n  }",
     with: "size_t max = 1024;\n  \
            struct mg_connection **visit = NULL;\n  \
-           size_t listed = (mgn_active_prepare(mgr), mgn_active_of(mgr) ? mgn_active_of(mgr)->len : 0);\n  \
-           if (mgn_active_of(mgr)) visit = mgn_active_of(mgr)->next;\n  \
+           size_t listed = mgn_active_prepare(mgr, &visit);\n  \
            for (size_t k = 0; k < listed; k++) {\n    \
            struct mg_connection *c = visit[k];\n    \
            c->is_readable = c->is_writable = 0;\n    \
@@ -79,15 +80,6 @@ const FIXES: &[Fix] = &[
     first: "epoll_ctl(c->mgr->epoll_fd, EPOLL_CTL_DEL, FD(c), NULL);",
     last: "epoll_ctl(c->mgr->epoll_fd, EPOLL_CTL_DEL, FD(c), NULL);",
     with: "mgn_active_forget(c);\n    epoll_ctl(c->mgr->epoll_fd, EPOLL_CTL_DEL, FD(c), NULL);",
-  },
-  Fix {
-    epoll: true,
-    why: "epoll_wait's event array bounded (it is on the stack: one entry per connection would overflow it)",
-    first: "struct epoll_event *evs = (struct epoll_event *) alloca(max * sizeof(evs[0]));",
-    last: "struct epoll_event *evs = (struct epoll_event *) alloca(max * sizeof(evs[0]));",
-    // Events beyond the first 1024 ready ones are level-triggered: the next pass gets them.
-    with: "if (max > 1024) max = 1024;\n  \
-           struct epoll_event *evs = (struct epoll_event *) alloca(max * sizeof(evs[0]));",
   },
   Fix {
     epoll: false,

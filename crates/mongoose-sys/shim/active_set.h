@@ -78,12 +78,19 @@ static inline void mgn_active_forget(struct mg_connection *c) {
   c->data[MGN_LISTED_AT] = 0;
 }
 
-/* Before the wait: when a full walk was asked for, lists every connection. */
-static inline void mgn_active_prepare(struct mg_mgr *mgr) {
+/*
+ * Before the wait: the connections listed for the coming pass (every one
+ * when a full walk was asked for). The list stays theirs until the visit.
+ */
+static inline size_t mgn_active_prepare(struct mg_mgr *mgr, struct mg_connection ***listed) {
   struct mgn_active *a = mgn_active_of(mgr);
-  if (a == NULL || !a->all) return;
-  a->all = false;
-  for (struct mg_connection *c = mgr->conns; c != NULL; c = c->next) mgn_active_mark(c);
+  if (a == NULL) return 0;
+  if (a->all) {
+    a->all = false;
+    for (struct mg_connection *c = mgr->conns; c != NULL; c = c->next) mgn_active_mark(c);
+  }
+  *listed = a->next;
+  return a->len;
 }
 
 /* After the wait: the connections to visit now, leaving `next` empty for the one after. */
@@ -101,17 +108,19 @@ static inline size_t mgn_active_take(struct mg_mgr *mgr, struct mg_connection **
 }
 
 /*
- * After visiting `c` (still open): clears its readiness, sets its epoll
- * interest to what it can do now (a socket that was waited on for writing
- * and has nothing left to write would otherwise be reported writable, and
- * visited, on every pass), and keeps it listed while it has work.
+ * After visiting `c` (still open): clears its readiness and keeps it listed
+ * while it has work (the next wait then sets its interest). Otherwise its
+ * interest is set now to what it can do (a socket that was waited on for
+ * writing and has nothing left to write would be reported writable, and
+ * visited, on every pass).
  */
 static inline void mgn_active_visited(struct mg_connection *c, bool writable) {
   c->is_readable = c->is_writable = 0;
-  mgn_epoll_update(c, writable);
   if (c->send.len > 0 || c->is_closing || c->is_draining || c->is_tls_hs || c->rtls.len > 0 ||
       mg_tls_pending(c) > 0) {
     mgn_active_mark(c);
+  } else {
+    mgn_epoll_update(c, writable);
   }
 }
 
