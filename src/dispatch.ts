@@ -6,6 +6,7 @@ import { AsyncResource } from 'node:async_hooks'
 
 import { EventKind, REQUEST_FIXED_NUMBERS, RequestFlag } from './native'
 import type { EventBatch, NativeEventSink, NativeResponder } from './native'
+import { ReplyTable } from './reply-table'
 import { ResponseQueue } from './response-queue'
 import { Reply } from './reply'
 import type { ReplyHost } from './reply'
@@ -93,7 +94,7 @@ function takeAgain(dispatcher: Dispatcher, sink: NativeEventSink): void {
 }
 
 export class Dispatcher implements ReplyHost {
-  readonly replies = new Map<number, Reply>()
+  readonly replies = new ReplyTable()
   readonly responses: ResponseQueue
   #handler: Handler
   /** The batch being dispatched, and where in it. */
@@ -174,18 +175,18 @@ export class Dispatcher implements ReplyHost {
 
   /** Aborts every unfinished reply. */
   abortAll(): void {
-    for (const reply of [...this.replies.values()]) reply.abort()
+    for (const reply of this.replies.list()) reply.abort()
   }
 
   /** Tells every unfinished reply its connection is gone (the engine stopped). */
   abandonAll(): void {
-    for (const reply of [...this.replies.values()]) reply._clientGone()
+    for (const reply of this.replies.list()) reply._clientGone()
   }
 
   /** Calls the handler; returns the promise it returned, if any, settled only once its errors are handled. */
   #request(req: IncomingRequest): PromiseLike<unknown> | undefined {
     const reply = new Reply(this, req.connId, req.method === 'HEAD', req.keepAlive, req.httpVersion === '1.0')
-    this.replies.set(req.connId, reply)
+    this.replies.add(reply)
     try {
       const result = this.#handler(req, reply) as PromiseLike<unknown> | undefined
       if (result !== undefined && result !== null && typeof result.then === 'function') {

@@ -9,6 +9,7 @@
 import { dateHeader, serialiseHeaders, statusLine } from './headers'
 import { MgnodeError } from './errors'
 import { WriteFlag } from './native'
+import type { ReplyTable } from './reply-table'
 import type { ResponseQueue } from './response-queue'
 import type { OutgoingHeaders } from './types'
 
@@ -18,7 +19,7 @@ export const HIGH_WATER_MARK = 256 * 1024
 /** What a reply needs: where to write, and the table of unfinished replies it leaves when done. */
 export interface ReplyHost {
   readonly responses: ResponseQueue
-  readonly replies: Map<number, Reply>
+  readonly replies: ReplyTable
 }
 
 /** Receives a reply's drain and close notifications. */
@@ -267,7 +268,7 @@ export class Reply {
 
   #finish(): void {
     this.#state = State.Finished
-    this.#host.replies.delete(this.connId)
+    this.#host.replies.remove(this)
   }
 
   #closed(): void {
