@@ -110,6 +110,17 @@ const FIXES: &[Fix] = &[
     last: "void *p = mg_calloc(1, new_size);",
     with: "void *p = mgn_iobuf_alloc(new_size);",
   },
+  // Mongoose wipes every I/O buffer it frees or shrinks one byte at a time
+  // (a volatile loop the compiler may not vectorise): 64 KiB per closed
+  // connection and every byte a response sends. mgn_wipe is memset behind a
+  // compiler barrier, as explicit_bzero is, and cannot be optimised away either.
+  Fix {
+    epoll: false,
+    why: "buffers wiped with memset (a barrier keeps it) instead of a byte-by-byte loop",
+    first: "while (len--) *buf++ = 0;",
+    last: "while (len--) *buf++ = 0;",
+    with: "mgn_wipe((void *) buf, len);",
+  },
   Fix {
     epoll: false,
     why: "a TLS listener closes at once a connection whose first byte cannot start a handshake",
@@ -150,7 +161,8 @@ const FIXES: &[Fix] = &[
 /// Declares the shim functions the fixes call, ahead of Mongoose's code.
 const PRELUDE: &str = "#include <stddef.h>\n#include <stdint.h>\n\
                        size_t mgn_ecdsa_sig_der(const uint8_t sig[64], uint8_t out[72]);\n\
-                       void *mgn_iobuf_alloc(size_t size);\n";
+                       void *mgn_iobuf_alloc(size_t size);\n\
+                       void mgn_wipe(void *buf, size_t len);\n";
 
 /// The source to compile, and whether every fix the epoll backend needs went in.
 pub struct FixedSource {

@@ -86,6 +86,9 @@ void mgn_alloc_collect(void);
 /* An I/O buffer's memory, not zeroed (Mongoose's iobufs only read what they hold). */
 void *mgn_iobuf_alloc(size_t size);
 
+/* Zeroes len bytes at buf as Mongoose's mg_bzero does, at memset's speed; never elided. */
+void mgn_wipe(void *buf, size_t len);
+
 /*
  * Writes an ECDSA signature (r then s, 32 bytes each, big-endian) as the DER
  * SEQUENCE TLS expects, in its shortest form; returns its length (at most 72).
