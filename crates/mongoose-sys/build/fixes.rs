@@ -121,6 +121,25 @@ const FIXES: &[Fix] = &[
     last: "while (len--) *buf++ = 0;",
     with: "mgn_wipe((void *) buf, len);",
   },
+  // ...and it wiped all of a buffer's capacity, so freeing a connection's
+  // 32 KiB buffers faulted in the pages mgn_iobuf_alloc had left untouched.
+  // The bytes past `len` were never written or were wiped when dropped
+  // (mg_iobuf_del), except HTTP bytes mgnode drops without wiping
+  // (shim.c's drop_front), as node:http leaves its socket reads.
+  Fix {
+    epoll: false,
+    why: "a freed I/O buffer is wiped up to what it holds, not its whole capacity",
+    first: "    mg_bzero(io->buf, io->size);\n    mg_free(io->buf);\n    io->buf = NULL;",
+    last: "    mg_bzero(io->buf, io->size);\n    mg_free(io->buf);\n    io->buf = NULL;",
+    with: "    mg_bzero(io->buf, io->len);\n    mg_free(io->buf);\n    io->buf = NULL;",
+  },
+  Fix {
+    epoll: false,
+    why: "a moved I/O buffer is wiped up to what it held, not its whole capacity",
+    first: "      mg_bzero(io->buf, io->size);\n      mg_free(io->buf);\n      io->buf = (unsigned char *) p;",
+    last: "      mg_bzero(io->buf, io->size);\n      mg_free(io->buf);\n      io->buf = (unsigned char *) p;",
+    with: "      mg_bzero(io->buf, io->len);\n      mg_free(io->buf);\n      io->buf = (unsigned char *) p;",
+  },
   Fix {
     epoll: false,
     why: "a TLS listener closes at once a connection whose first byte cannot start a handshake",
