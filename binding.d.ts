@@ -130,7 +130,10 @@ export declare class Responder {
    * the file itself. `flags` apply when it is done (1 end, 2 close after).
    */
   sendFile(connId: number, path: string, offset: number, length: number, flags: number): void
-  /** Drops a connection at once. */
+  /**
+   * Drops a connection at once, cutting its response short; one between
+   * responses closes once the last response has gone out.
+   */
   abort(connId: number): void
   /**
    * Queues the commands that follow without waking the engine, until

@@ -12,28 +12,7 @@ import { Writable } from 'node:stream'
 import { createServer, MgnodeServer, Server } from '../dist/index.js'
 import { IncompleteResponseError, parseResponse, RawClient, requestHead, simpleGet } from './helpers/raw.mjs'
 import { deferred, makeCert, sha256, sleep, within } from './helpers/server.mjs'
-
-const targets = ['mgnode', 'node:http']
-const factories = { mgnode: createServer, 'node:http': http.createServer }
-
-/** Runs `fn(t, target)` as one test per target, so a difference shows which side it is on. */
-function both(title, fn) {
-  for (const target of targets) test(`${title} [${target}]`, (t) => fn(t, target))
-}
-
-/** Listens on 127.0.0.1:0 with `listener`; closes (dropping connections) on teardown. Returns the server. */
-async function listen(t, target, listener, options = {}) {
-  const server = factories[target](options, listener)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(() => {
-    server.closeAllConnections()
-    return new Promise((r) => server.close(() => r()))
-  })
-  return server
-}
-
-const portOf = (server) => server.address().port
+import { both, factories, listen, portOf, targets } from './helpers/both.mjs'
 
 /** The response as comparable data: status line, headers without Date, body. */
 function wire(res) {

@@ -6,7 +6,7 @@ import { AsyncResource } from 'node:async_hooks'
 
 import { EventKind, REQUEST_FIXED_NUMBERS, RequestFlag } from './native'
 import type { EventBatch, NativeEventSink, NativeResponder } from './native'
-import { ReplyTable } from './reply-table'
+import { ConnectionTable } from './connection-table'
 import { ResponseQueue } from './response-queue'
 import { Reply } from './reply'
 import type { ReplyHost } from './reply'
@@ -14,6 +14,19 @@ import type { EngineRequest } from './types'
 
 /** A low-level request handler. Throwing (or rejecting) answers 500. */
 export type Handler = (req: EngineRequest, reply: Reply) => unknown
+
+/**
+ * A handler that keeps something per connection (node:http's socket) and
+ * is told when a connection it served is gone: closed, or, with workers,
+ * moved on to another thread.
+ */
+export interface ConnectionHandler extends Handler {
+  connectionGone(connId: number): void
+}
+
+function isConnectionHandler(handler: Handler): handler is ConnectionHandler {
+  return typeof (handler as Partial<ConnectionHandler>).connectionGone === 'function'
+}
 
 const EMPTY = Buffer.alloc(0)
 /**
@@ -94,9 +107,10 @@ function takeAgain(dispatcher: Dispatcher, sink: NativeEventSink): void {
 }
 
 export class Dispatcher implements ReplyHost {
-  readonly replies = new ReplyTable()
+  readonly replies = new ConnectionTable<Reply>()
   readonly responses: ResponseQueue
   #handler: Handler
+  #connectionGone: ((connId: number) => void) | null
   /** The batch being dispatched, and where in it. */
   #reader: BatchReader | null = null
   #at = 0
@@ -107,6 +121,7 @@ export class Dispatcher implements ReplyHost {
   constructor(responder: NativeResponder, handler: Handler) {
     this.responses = new ResponseQueue(responder)
     this.#handler = handler
+    this.#connectionGone = isConnectionHandler(handler) ? handler.connectionGone : null
   }
 
   /**
@@ -164,9 +179,13 @@ export class Dispatcher implements ReplyHost {
         }
         continue
       }
-      const reply = this.replies.get(n[at + 1])
+      const connId = n[at + 1]
+      const reply = this.replies.get(connId)
       if (kind === EventKind.Drain) reply?._drained()
-      else reply?._clientGone()
+      else {
+        reply?._clientGone()
+        this.#connectionGone?.(connId)
+      }
       this.#at = at + 2
     }
     this.#reader = null

@@ -9,7 +9,7 @@
 import { dateHeader, serialiseHeaders, statusLine } from './headers'
 import { MgnodeError } from './errors'
 import { WriteFlag } from './native'
-import type { ReplyTable } from './reply-table'
+import type { ConnectionTable } from './connection-table'
 import type { ResponseQueue } from './response-queue'
 import type { OutgoingHeaders } from './types'
 
@@ -19,7 +19,7 @@ export const HIGH_WATER_MARK = 256 * 1024
 /** What a reply needs: where to write, and the table of unfinished replies it leaves when done. */
 export interface ReplyHost {
   readonly responses: ResponseQueue
-  readonly replies: ReplyTable
+  readonly replies: ConnectionTable<Reply>
 }
 
 /** Receives a reply's drain and close notifications. */
@@ -215,6 +215,16 @@ export class Reply {
     if (this.#state === State.Finished) return
     this.#host.responses.abort(this.connId)
     this.#closed()
+  }
+
+  /**
+   * Closes the connection once this response has gone out; for an unfinished
+   * one, the same as `abort()`. For node:http's `socket.destroy()` between
+   * requests. @internal
+   */
+  _closeConnection(): void {
+    if (this.#state === State.Finished) this.#host.responses.abort(this.connId)
+    else this.abort()
   }
 
   /** Resolves when the engine's send buffer has drained (at once if nothing waits). */

@@ -105,7 +105,11 @@ export class ResponseQueue {
     this.native.sendFile(connId, path, offset, length, flags)
   }
 
-  /** Drops a connection; queued writes go first (they are then discarded with it). */
+  /**
+   * Drops a connection; queued writes go first. Those of an unfinished
+   * response are discarded with it; a connection between responses closes
+   * once what was sent has gone out.
+   */
   abort(connId: number): void {
     this.#handOver()
     this.native.abort(connId)

@@ -6,7 +6,8 @@
 import { IncomingMessage, ServerResponse } from 'node:http'
 import type { RequestListener } from 'node:http'
 
-import type { Handler } from '../dispatch'
+import { ConnectionTable } from '../connection-table'
+import type { ConnectionHandler } from '../dispatch'
 import type { Reply } from '../reply'
 import type { EngineRequest } from '../types'
 import { EngineSocket } from './socket'
@@ -19,6 +20,8 @@ export interface ExchangeOptions {
   onRequest?: (req: IncomingMessage, res: ServerResponse) => void
   /** Told when an exchange ends, to track in-flight requests. */
   onSettled?: () => void
+  /** Called with each new connection's socket, before its first request (the 'connection' event). */
+  onConnection?: (socket: EngineSocket) => void
 }
 
 interface Exchange {
@@ -67,6 +70,8 @@ function onFinish(this: ServerResponse): void {
   if (ex === undefined) return
   endExchange(this)
   const { req, socket } = ex
+  // The socket outlives the exchange (keep-alive): its listeners for this one go.
+  socket.removeListener('close', onSocketGone)
   this.detachSocket(socket as never)
   const r = req as IncomingMessage & { _consuming?: boolean; _dump?: () => void }
   if (!r._consuming && !req.readableFlowing) r._dump?.()
@@ -98,9 +103,31 @@ export function reportError(err: unknown, res: ServerResponse): void {
   res.end('Internal Server Error')
 }
 
-/** Builds the Node request/response pair for one engine request. */
-export function createExchange(reqData: EngineRequest, reply: Reply, options: ExchangeOptions): Exchange {
+/**
+ * The connection's socket, made on its first request and kept for the next
+ * ones, as node:http keeps one per connection. A fresh one replaces it if it
+ * is destroyed or (never expected) still busy with the last response.
+ */
+function socketFor(reqData: EngineRequest, reply: Reply, sockets: ConnectionTable<EngineSocket>, options: ExchangeOptions): EngineSocket {
+  const known = sockets.get(reqData.connId)
+  if (known !== undefined && !known.destroyed && known._idle && known._httpMessage === null) {
+    known._attach(reqData, reply)
+    return known
+  }
   const socket = new EngineSocket(reqData, reply)
+  sockets.add(socket)
+  options.onConnection?.(socket)
+  return socket
+}
+
+/** Builds the Node request/response pair for one engine request. */
+export function createExchange(
+  reqData: EngineRequest,
+  reply: Reply,
+  options: ExchangeOptions,
+  sockets: ConnectionTable<EngineSocket>,
+): Exchange {
+  const socket = socketFor(reqData, reply, sockets, options)
   const req = new IncomingMessage(socket as never)
   req.method = reqData.method
   req.url = reqData.url
@@ -136,9 +163,10 @@ export function createExchange(reqData: EngineRequest, reply: Reply, options: Ex
  * await manager.listen('http://127.0.0.1:0', handler)
  * ```
  */
-export function nodeHandler(listener: RequestListener, options: ExchangeOptions = { keepAliveTimeout: 5000 }): Handler {
-  return (reqData, reply) => {
-    const { req, res } = createExchange(reqData, reply, options)
+export function nodeHandler(listener: RequestListener, options: ExchangeOptions = { keepAliveTimeout: 5000 }): ConnectionHandler {
+  const sockets = new ConnectionTable<EngineSocket>()
+  const handler = (reqData: EngineRequest, reply: Reply): unknown => {
+    const { req, res } = createExchange(reqData, reply, options, sockets)
     try {
       options.onRequest?.(req, res)
       const result = listener(req, res) as unknown as PromiseLike<unknown> | undefined
@@ -151,4 +179,12 @@ export function nodeHandler(listener: RequestListener, options: ExchangeOptions 
     }
     return undefined
   }
+  // The connection closed (or went to another worker thread): its socket goes.
+  const connectionGone = (connId: number): void => {
+    const socket = sockets.get(connId)
+    if (socket === undefined) return
+    sockets.remove(socket)
+    socket._gone(false)
+  }
+  return Object.assign(handler, { connectionGone })
 }

@@ -82,6 +82,8 @@ export class MgnodeServer extends EventEmitter {
     this.#exchange = {
       keepAliveTimeout: this.#keepAliveTimeout,
       onSettled: () => this.#settled(),
+      // As node:http, with the connection's socket; emitted before its first request.
+      onConnection: (socket) => this.emit('connection', socket),
     }
   }
 

@@ -3,7 +3,9 @@
  *
  * It has the members that node:http's `OutgoingMessage`, Express, Koa,
  * on-finished and friends use on `res.socket` / `req.socket`, and turns writes
- * into engine commands on the request's `Reply`. Writes are batched: nothing
+ * into engine commands on the current request's `Reply`. As on node:http there
+ * is one per connection: the requests of a keep-alive connection share it, and
+ * it emits 'close' when the connection closes, even between requests. Writes are batched: nothing
  * crosses to the engine until the response ends, 256 KiB pile up, or the
  * current burst of synchronous writes is over (one microtask for all sockets).
  */
@@ -57,6 +59,8 @@ function clearNeedDrain(res: ServerResponse): void {
 }
 
 export class EngineSocket extends EventEmitter {
+  /** The engine's id for the connection. @internal */
+  readonly connId: number
   readonly remoteAddress: string
   readonly remotePort: number
   readonly remoteFamily: string
@@ -90,6 +94,7 @@ export class EngineSocket extends EventEmitter {
 
   constructor(req: EngineRequest, reply: Reply) {
     super()
+    this.connId = req.connId
     this.#reply = reply
     this.remoteAddress = req.remoteAddress
     this.remotePort = req.remotePort
@@ -98,6 +103,24 @@ export class EngineSocket extends EventEmitter {
     this.localPort = req.localPort
     this.bytesRead = req.body.length
     if (req.tls) this.encrypted = true
+  }
+
+  /**
+   * Takes the connection's next request: the state of one response starts
+   * afresh (the last one ended: its bytes and callbacks are gone). @internal
+   */
+  _attach(req: EngineRequest, reply: Reply): void {
+    this.#reply = reply
+    this.#ended = false
+    this.#needDrain = false
+    this._fileBody = null
+    this._writableState.corked = 0
+    this.bytesRead += req.body.length
+  }
+
+  /** True between responses: the last one ended and no request has come since. @internal */
+  get _idle(): boolean {
+    return this.#ended
   }
 
   get writableLength(): number {
@@ -219,8 +242,11 @@ export class EngineSocket extends EventEmitter {
     }
   }
 
-  /** The client went away (or the response was aborted). @internal */
-  _gone(): void {
+  /**
+   * The connection is gone: the client left, the response was aborted, or it
+   * closed between requests (`hadError` false then, as for a clean close). @internal
+   */
+  _gone(hadError = true): void {
     if (this.destroyed) return
     this.destroyed = true
     this.writable = false
@@ -230,7 +256,7 @@ export class EngineSocket extends EventEmitter {
     this.#pending = []
     for (const cb of callbacks) process.nextTick(cb, new Error('socket hang up'))
     this.emit('end')
-    this.emit('close', true)
+    this.emit('close', hadError)
   }
 
   setTimeout(ms: number, cb?: () => void): this {
@@ -271,7 +297,11 @@ export class EngineSocket extends EventEmitter {
     if (typeof data === 'function') cb = data as () => void
     else if (data !== undefined) this.write(data, typeof encoding === 'string' ? encoding : undefined)
     if (typeof encoding === 'function') cb = encoding
-    if (!this.#ended && !this.destroyed) this._flush(true, false)
+    if (!this.destroyed) {
+      // Between requests there is no response to end: the connection closes.
+      if (this.#ended) this.#reply._closeConnection()
+      else this._flush(true, false)
+    }
     if (cb) process.nextTick(cb)
     return this
   }
@@ -286,8 +316,10 @@ export class EngineSocket extends EventEmitter {
     if (!this.#ended) {
       this.#ended = true
       this.#reply.abort()
+    } else {
+      this.#reply._closeConnection()
     }
-    this._gone()
+    this._gone(err !== undefined)
     if (err && this.listenerCount('error') > 0) this.emit('error', err)
     return this
   }

@@ -133,7 +133,8 @@ pub enum Command {
     length: u64,
     flags: u32,
   },
-  /// Drop the connection now.
+  /// Drop the connection now, cutting its response short; a connection
+  /// between responses closes once what was sent has gone out.
   Abort {
     conn: u64,
   },

@@ -12,7 +12,7 @@ use crate::outbox::Outbox;
 use crate::parser::{ParsedRequest, RequestParser};
 use crate::payload::Payload;
 use crate::response::error_response;
-use crate::sink::{Peer, RequestSink};
+use crate::sink::{Peer, RequestSink, SinkEvent};
 
 pub struct Connection {
   pub conn: Conn,
@@ -21,6 +21,10 @@ pub struct Connection {
   pub parser: RequestParser,
   /// The sink holding this connection's current request, while JS owns it.
   pub busy: Option<Arc<RequestSink>>,
+  /// The sink its last request went to. Its thread keeps a socket object for
+  /// the connection (node:http's `req.socket`), so it hears when the
+  /// connection closes, or moves to another thread's sink.
+  pub served_by: Option<Arc<RequestSink>>,
   /// A complete request waiting for a sink to attach (all workers down or starting).
   pub parked: Option<(ParsedRequest, Instant)>,
   /// A file being sent as the body of the current response.
@@ -50,6 +54,7 @@ impl Connection {
       peer,
       parser: RequestParser::new(),
       busy: None,
+      served_by: None,
       parked: None,
       file: None,
       out: Outbox::default(),
@@ -64,6 +69,17 @@ impl Connection {
       flushed_at_sweep: 0,
       last_progress: now,
     }
+  }
+
+  /// Hands a request to `sink`. A sink the connection leaves is told, as if
+  /// it had closed (its thread's socket object for it is done with), and
+  /// returned to be rung.
+  pub fn dispatch(&mut self, id: u64, sink: Arc<RequestSink>, request: ParsedRequest) -> Option<Arc<RequestSink>> {
+    sink.push(SinkEvent::Request { conn_id: id, peer: self.peer.clone(), request });
+    self.busy = Some(sink.clone());
+    let left = self.served_by.replace(sink).filter(|last| !self.busy.as_ref().is_some_and(|s| Arc::ptr_eq(s, last)))?;
+    left.push(SinkEvent::Closed { conn_id: id });
+    Some(left)
   }
 
   /// Bytes queued but not yet taken by the socket.

@@ -204,8 +204,12 @@ impl Engine {
 
   fn on_close(&mut self, id: u64) {
     if let Some(c) = self.conns.remove(&id) {
-      if let Some(sink) = c.busy {
+      if let Some(sink) = &c.busy {
         sink.request_done();
+      }
+      // The thread that served it lets go of its socket object (and, if a
+      // response was unfinished, learns the client left).
+      if let Some(sink) = c.served_by {
         sink.push(SinkEvent::Closed { conn_id: id });
         self.to_ring.push(sink);
       }
@@ -255,8 +259,7 @@ impl Engine {
           c.keep_alive = request.head.keep_alive && !shutting_down;
           match c.listener.pick_sink() {
             Some(sink) => {
-              sink.push(SinkEvent::Request { conn_id: id, peer: c.peer.clone(), request });
-              c.busy = Some(sink.clone());
+              self.to_ring.extend(c.dispatch(id, sink.clone(), request));
               self.to_ring.push(sink);
             }
             None => c.parked = Some((request, now)),
@@ -317,8 +320,15 @@ impl Engine {
       Command::WriteBatch(batch) => self.write_batch(&batch),
       Command::SendFile { conn, path, offset, length, flags } => self.send_file(conn, &path, offset, length, flags),
       Command::Abort { conn } => {
-        if let Some(c) = self.conns.get(&conn) {
-          c.conn.close_now();
+        if let Some(c) = self.conns.get_mut(&conn) {
+          if c.busy.is_some() {
+            c.conn.close_now();
+          } else {
+            // Between responses (node:http's socket.destroy() on an idle
+            // socket): the last response still goes out in full.
+            c.close_after_sent();
+            self.to_flush.push(conn);
+          }
         }
       }
       Command::Listen { url, config, sink, reply } => {
@@ -383,8 +393,10 @@ impl Drop for Engine {
   fn drop(&mut self) {
     // Anything still with JS learns its connection is gone.
     for (id, c) in self.conns.drain() {
-      if let Some(sink) = c.busy {
+      if let Some(sink) = &c.busy {
         sink.request_done();
+      }
+      if let Some(sink) = c.served_by {
         sink.push(SinkEvent::Closed { conn_id: id });
         sink.ring();
       }

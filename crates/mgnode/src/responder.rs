@@ -109,7 +109,8 @@ impl Responder {
     self.send(Command::SendFile { conn: conn_id as u64, path, offset, length, flags });
   }
 
-  /// Drops a connection at once.
+  /// Drops a connection at once, cutting its response short; one between
+  /// responses closes once the last response has gone out.
   #[napi]
   pub fn abort(&self, conn_id: i64) {
     self.send(Command::Abort { conn: conn_id as u64 });

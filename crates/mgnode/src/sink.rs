@@ -33,7 +33,9 @@ pub enum SinkEvent {
   Drain {
     conn_id: u64,
   },
-  /// The connection closed before its response ended.
+  /// The connection closed (or its next request went to another sink): any
+  /// unfinished response is cut short, and what the thread keeps for the
+  /// connection can go.
   Closed {
     conn_id: u64,
   },

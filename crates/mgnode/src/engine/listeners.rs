@@ -12,7 +12,7 @@ use super::{on_event, Engine};
 use crate::command::{Bound, ListenError, ListenerConfig};
 use crate::conn::Conn;
 use crate::listener::Listener;
-use crate::sink::{RequestSink, SinkEvent};
+use crate::sink::RequestSink;
 
 impl Engine {
   pub(super) fn listen(
@@ -82,8 +82,7 @@ impl Engine {
       let Some(c) = self.conns.get_mut(&id) else { continue };
       let Some(sink) = c.listener.pick_sink() else { return };
       if let Some((request, _)) = c.parked.take() {
-        sink.push(SinkEvent::Request { conn_id: id, peer: c.peer.clone(), request });
-        c.busy = Some(sink.clone());
+        self.to_ring.extend(c.dispatch(id, sink.clone(), request));
         self.to_ring.push(sink);
       }
     }
@@ -97,6 +96,9 @@ impl Engine {
       sink.release();
     }
     for (id, c) in self.conns.iter_mut() {
+      if c.served_by.as_ref().is_some_and(|s| s.id() == sink_id) {
+        c.served_by = None;
+      }
       if c.busy.as_ref().is_some_and(|s| s.id() == sink_id) {
         c.busy = None;
         if c.unsent() == 0 && c.file.is_none() {

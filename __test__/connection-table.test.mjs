@@ -1,4 +1,4 @@
-// ReplyTable: a thread's unfinished replies by connection id, including ids
+// ConnectionTable: a thread's entries by connection id, including ids
 // that share a slot (4,096 apart, or 2^32 apart).
 import test from 'ava'
 import { createRequire } from 'node:module'
@@ -6,7 +6,7 @@ import path from 'node:path'
 import { root } from './helpers/server.mjs'
 
 const require = createRequire(import.meta.url)
-const { ReplyTable } = require(path.join(root, 'dist', 'reply-table.js'))
+const { ConnectionTable } = require(path.join(root, 'dist', 'connection-table.js'))
 
 const SAME_SLOT = [7, 7 + 4096, 7 + 8192, 7 + 2 ** 40]
 
@@ -14,7 +14,7 @@ const reply = (connId) => ({ connId })
 const ids = (replies) => replies.map((r) => r.connId).sort((a, b) => a - b)
 
 test('replies whose ids share a slot are each found, and removing one keeps the others', (t) => {
-  const table = new ReplyTable()
+  const table = new ConnectionTable()
   const replies = SAME_SLOT.map(reply)
   for (const r of replies) table.add(r)
   for (const r of replies) t.is(table.get(r.connId), r)
@@ -29,7 +29,7 @@ test('replies whose ids share a slot are each found, and removing one keeps the 
 })
 
 test('a connection never filed, or whose reply was removed, has none', (t) => {
-  const table = new ReplyTable()
+  const table = new ConnectionTable()
   t.is(table.get(1), undefined)
   const r = reply(1)
   table.add(r)
@@ -41,7 +41,7 @@ test('a connection never filed, or whose reply was removed, has none', (t) => {
 
 test("a connection's next reply replaces its last, and removing the last then keeps the next", (t) => {
   for (const neighbour of [false, true]) {
-    const table = new ReplyTable()
+    const table = new ConnectionTable()
     // With a neighbour holding the slot, the connection's replies sit beside it.
     const holder = reply(42 + 4096)
     if (neighbour) table.add(holder)
@@ -58,7 +58,7 @@ test("a connection's next reply replaces its last, and removing the last then ke
 })
 
 test('a slot its holder left is used again while the reply beside it stays found', (t) => {
-  const table = new ReplyTable()
+  const table = new ConnectionTable()
   const holder = reply(5)
   const beside = reply(5 + 4096)
   table.add(holder)
@@ -75,7 +75,7 @@ test('a slot its holder left is used again while the reply beside it stays found
 })
 
 test('list() is a snapshot: removing while iterating it visits every reply once', (t) => {
-  const table = new ReplyTable()
+  const table = new ConnectionTable()
   const replies = [1, 2, 3, ...SAME_SLOT].map(reply)
   for (const r of replies) table.add(r)
   const seen = []
