@@ -4,6 +4,7 @@ import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 
 import { Server } from '../dist/index.js'
+import { RawClient, requestHead } from './helpers/raw.mjs'
 
 const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
 
@@ -24,6 +25,26 @@ test('workers: 2 serves from two different worker threads behind one listener', 
   t.is(threads.size, 2)
   t.false(threads.has(String(threadId)), 'the main thread served a request')
   for (const id of threads) t.true(server.workerThreadIds.includes(Number(id)))
+})
+
+test('workers: 2 keeps a keep-alive connection on one worker, with one req.socket, and spreads connections', async (t) => {
+  const server = new Server(fixture('thread-app.cjs'), { workers: 2 })
+  t.teardown(() => server.close())
+  const { localAddr } = await server.listen('http://127.0.0.1:0')
+  const threads = new Set()
+  for (let c = 0; c < 4; c++) {
+    const client = await RawClient.connect(localAddr[1])
+    t.teardown(() => client.destroy())
+    const seen = []
+    for (let i = 0; i < 3; i++) {
+      await client.write(requestHead('GET', '/socket'))
+      seen.push((await client.readResponse()).body.toString().split(' '))
+    }
+    const [thread] = seen[0]
+    t.deepEqual(seen, [[thread, '1'], [thread, '2'], [thread, '3']])
+    threads.add(thread)
+  }
+  t.is(threads.size, 2, 'new connections go to the worker with the fewest in flight, ties in turn')
 })
 
 test('a worker that crashes mid-request: that request gets 502, errorHandler hears, the others keep serving, it restarts', async (t) => {

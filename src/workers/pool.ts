@@ -1,7 +1,9 @@
 /**
  * `WorkerPool`: runs an app module in N worker threads, all fed by the same
- * Mongoose listeners. The engine dispatches each request to the worker with
- * the fewest in flight; workers answer the engine directly.
+ * Mongoose listeners. The engine gives each connection to the worker with
+ * the fewest requests in flight at its first request, and keeps it there (as
+ * node:cluster does, so its socket is one object); workers answer the engine
+ * directly.
  *
  * A worker that dies has its unanswered requests answered 502 by the engine,
  * is reported to `errorHandler`, and is restarted with backoff.

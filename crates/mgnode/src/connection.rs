@@ -21,9 +21,10 @@ pub struct Connection {
   pub parser: RequestParser,
   /// The sink holding this connection's current request, while JS owns it.
   pub busy: Option<Arc<RequestSink>>,
-  /// The sink its last request went to. Its thread keeps a socket object for
-  /// the connection (node:http's `req.socket`), so it hears when the
-  /// connection closes, or moves to another thread's sink.
+  /// The sink its last request went to, and its next goes to while that
+  /// sink is attached. Its thread keeps a socket object for the connection
+  /// (node:http's `req.socket`), so it hears when the connection closes, or
+  /// (its sink detached and back) moves to another thread's sink.
   pub served_by: Option<Arc<RequestSink>>,
   /// A complete request waiting for a sink to attach (all workers down or starting).
   pub parked: Option<(ParsedRequest, Instant)>,

@@ -257,7 +257,7 @@ impl Engine {
         Parsed::Request(request) => {
           c.request_started = None;
           c.keep_alive = request.head.keep_alive && !shutting_down;
-          match c.listener.pick_sink() {
+          match c.listener.sink_for(c.served_by.as_ref()) {
             Some(sink) => {
               self.to_ring.extend(c.dispatch(id, sink.clone(), request));
               self.to_ring.push(sink);

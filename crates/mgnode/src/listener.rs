@@ -43,6 +43,18 @@ impl Listener {
     Some(sinks[best].clone())
   }
 
+  /// The sink for a connection's next request: the one that served its last
+  /// while it is still attached (its thread keeps the connection's socket),
+  /// else the least busy.
+  pub fn sink_for(&self, last: Option<&Arc<RequestSink>>) -> Option<Arc<RequestSink>> {
+    if let Some(last) = last {
+      if self.sinks.borrow().iter().any(|s| Arc::ptr_eq(s, last)) {
+        return Some(last.clone());
+      }
+    }
+    self.pick_sink()
+  }
+
   /// Removes the sink with this id, returning it.
   pub fn remove_sink(&self, sink_id: u64) -> Vec<Arc<RequestSink>> {
     let mut sinks = self.sinks.borrow_mut();
