@@ -3,6 +3,8 @@
 // (between requests too), and 'connection' hands it out first.
 import test from 'ava'
 import { once } from 'node:events'
+import express from 'express'
+import Koa from 'koa'
 
 import { Server } from '../dist/index.js'
 import { RawClient, requestHead } from './helpers/raw.mjs'
@@ -90,4 +92,24 @@ test("a socket closed by the keep-alive timeout emits 'close' on mgnode's Server
   await within(once(socket, 'close'), 3000, "the idle socket did not emit 'close' when the server closed it")
   await client.waitForClose(3000)
   t.true(socket.destroyed)
+})
+
+both("listeners on the shared socket do not pile up over a keep-alive connection's requests (Express, Koa)", async (t, target) => {
+  const app = express()
+  app.get('/', (req, res) => res.json({ close: req.socket.listenerCount('close'), error: req.socket.listenerCount('error') }))
+  const koa = new Koa()
+  koa.use((ctx) => {
+    ctx.body = { close: ctx.req.socket.listenerCount('close'), error: ctx.req.socket.listenerCount('error') }
+  })
+  for (const handler of [app, koa.callback()]) {
+    const server = await listen(t, target, handler)
+    const client = await RawClient.connect(portOf(server))
+    t.teardown(() => client.destroy())
+    const counts = []
+    for (let i = 0; i < 25; i++) {
+      await client.write(requestHead('GET', '/'))
+      counts.push((await client.readResponse()).body.toString())
+    }
+    t.is(new Set(counts).size, 1, `listener counts changed: ${counts[0]} … ${counts[24]}`)
+  }
 })
