@@ -78,9 +78,13 @@ impl Connection {
   pub fn dispatch(&mut self, id: u64, sink: Arc<RequestSink>, request: ParsedRequest) -> Option<Arc<RequestSink>> {
     sink.push(SinkEvent::Request { conn_id: id, peer: self.peer.clone(), request });
     self.busy = Some(sink.clone());
-    let left = self.served_by.replace(sink).filter(|last| !self.busy.as_ref().is_some_and(|s| Arc::ptr_eq(s, last)))?;
-    left.push(SinkEvent::Closed { conn_id: id });
-    Some(left)
+    match self.served_by.replace(sink.clone()) {
+      Some(last) if !Arc::ptr_eq(&last, &sink) => {
+        last.push(SinkEvent::Closed { conn_id: id });
+        Some(last)
+      }
+      _ => None,
+    }
   }
 
   /// Bytes queued but not yet taken by the socket.
