@@ -110,7 +110,7 @@ export function reportError(err: unknown, res: ServerResponse): void {
  */
 function socketFor(reqData: EngineRequest, reply: Reply, sockets: ConnectionTable<EngineSocket>, options: ExchangeOptions): EngineSocket {
   const known = sockets.get(reqData.connId)
-  if (known !== undefined && !known.destroyed && known._idle && known._httpMessage === null) {
+  if (known !== undefined && !known.destroyed && known._httpMessage === null) {
     known._attach(reqData, reply)
     return known
   }

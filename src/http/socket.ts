@@ -118,11 +118,6 @@ export class EngineSocket extends EventEmitter {
     this.bytesRead += req.body.length
   }
 
-  /** True between responses: the last one ended and no request has come since. @internal */
-  get _idle(): boolean {
-    return this.#ended
-  }
-
   get writableLength(): number {
     return this.#pendingBytes
   }
@@ -313,12 +308,9 @@ export class EngineSocket extends EventEmitter {
 
   destroy(err?: Error): this {
     if (this.destroyed) return this
-    if (!this.#ended) {
-      this.#ended = true
-      this.#reply.abort()
-    } else {
-      this.#reply._closeConnection()
-    }
+    // Cuts an unfinished response short; between requests, closes once the last is out.
+    this.#ended = true
+    this.#reply._closeConnection()
     this._gone(err !== undefined)
     if (err && this.listenerCount('error') > 0) this.emit('error', err)
     return this

@@ -72,19 +72,31 @@ impl Connection {
     }
   }
 
-  /// Hands a request to `sink`. A sink the connection leaves is told, as if
-  /// it had closed (its thread's socket object for it is done with), and
-  /// returned to be rung.
-  pub fn dispatch(&mut self, id: u64, sink: Arc<RequestSink>, request: ParsedRequest) -> Option<Arc<RequestSink>> {
+  /// Hands a request to `sink`, and adds the sinks to ring to `to_ring`: it,
+  /// and one the connection leaves, told as if the connection had closed
+  /// (its thread's socket object for it is done with).
+  pub fn dispatch(&mut self, id: u64, sink: Arc<RequestSink>, request: ParsedRequest, to_ring: &mut Vec<Arc<RequestSink>>) {
     sink.push(SinkEvent::Request { conn_id: id, peer: self.peer.clone(), request });
     self.busy = Some(sink.clone());
-    match self.served_by.replace(sink.clone()) {
-      Some(last) if !Arc::ptr_eq(&last, &sink) => {
+    if let Some(last) = self.served_by.replace(sink.clone()) {
+      if !Arc::ptr_eq(&last, &sink) {
         last.push(SinkEvent::Closed { conn_id: id });
-        Some(last)
+        to_ring.push(last);
       }
-      _ => None,
     }
+    to_ring.push(sink);
+  }
+
+  /// The connection is closed: its request no longer counts as in flight, and
+  /// the sink that served it is told (and returned, to be rung) so its thread
+  /// lets go of its socket object and of an unfinished response.
+  pub fn closed(self, id: u64) -> Option<Arc<RequestSink>> {
+    if let Some(sink) = &self.busy {
+      sink.request_done();
+    }
+    let sink = self.served_by?;
+    sink.push(SinkEvent::Closed { conn_id: id });
+    Some(sink)
   }
 
   /// Bytes queued but not yet taken by the socket.

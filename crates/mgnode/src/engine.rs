@@ -26,7 +26,7 @@ use crate::doorbell::{BellReceiver, LoopHandle};
 use crate::listener::Listener;
 use crate::parser::Parsed;
 use crate::response::CONTINUE;
-use crate::sink::{Peer, RequestSink, SinkEvent};
+use crate::sink::{Peer, RequestSink};
 
 /// Below this many unsent bytes a connection counts as drained.
 const LOW_WATER: usize = 64 * 1024;
@@ -204,15 +204,7 @@ impl Engine {
 
   fn on_close(&mut self, id: u64) {
     if let Some(c) = self.conns.remove(&id) {
-      if let Some(sink) = &c.busy {
-        sink.request_done();
-      }
-      // The thread that served it lets go of its socket object (and, if a
-      // response was unfinished, learns the client left).
-      if let Some(sink) = c.served_by {
-        sink.push(SinkEvent::Closed { conn_id: id });
-        self.to_ring.push(sink);
-      }
+      self.to_ring.extend(c.closed(id));
     } else if self.listeners.remove(&id).is_some() {
       for waiter in self.listener_close_waiters.remove(&id).unwrap_or_default() {
         let _ = waiter.send(());
@@ -258,10 +250,7 @@ impl Engine {
           c.request_started = None;
           c.keep_alive = request.head.keep_alive && !shutting_down;
           match c.listener.sink_for(c.served_by.as_ref()) {
-            Some(sink) => {
-              self.to_ring.extend(c.dispatch(id, sink.clone(), request));
-              self.to_ring.push(sink);
-            }
+            Some(sink) => c.dispatch(id, sink, request, &mut self.to_ring),
             None => c.parked = Some((request, now)),
           }
         }
@@ -393,11 +382,7 @@ impl Drop for Engine {
   fn drop(&mut self) {
     // Anything still with JS learns its connection is gone.
     for (id, c) in self.conns.drain() {
-      if let Some(sink) = &c.busy {
-        sink.request_done();
-      }
-      if let Some(sink) = c.served_by {
-        sink.push(SinkEvent::Closed { conn_id: id });
+      if let Some(sink) = c.closed(id) {
         sink.ring();
       }
     }

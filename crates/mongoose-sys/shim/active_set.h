@@ -47,6 +47,28 @@ static inline struct mgn_active *mgn_active_of(const struct mg_mgr *mgr) {
   return (struct mgn_active *) mgr->userdata;
 }
 
+/* Gives `mgr` its (empty) set; false if out of memory. */
+static inline bool mgn_active_attach(struct mg_mgr *mgr) {
+  mgr->userdata = calloc(1, sizeof(struct mgn_active));
+  return mgr->userdata != NULL;
+}
+
+/* Frees `mgr`'s set, once mg_mgr_free has closed every connection. */
+static inline void mgn_active_detach(struct mg_mgr *mgr) {
+  struct mgn_active *a = mgn_active_of(mgr);
+  if (a == NULL) return;
+  free(a->next);
+  free(a->visiting);
+  free(a);
+  mgr->userdata = NULL;
+}
+
+/* The coming pass visits every connection. */
+static inline void mgn_active_all(struct mg_mgr *mgr) {
+  struct mgn_active *a = mgn_active_of(mgr);
+  if (a != NULL) a->all = true;
+}
+
 /* Adds `c` to the coming pass unless it is there already. */
 static inline void mgn_active_mark(struct mg_connection *c) {
   struct mgn_active *a = mgn_active_of(c->mgr);
@@ -127,6 +149,7 @@ static inline void mgn_active_visited(struct mg_connection *c, bool writable) {
 #else
 
 static inline void mgn_active_mark(struct mg_connection *c) { (void) c; }
+static inline void mgn_active_all(struct mg_mgr *mgr) { (void) mgr; }
 
 #endif /* MG_ENABLE_EPOLL */
 

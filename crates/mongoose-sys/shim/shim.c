@@ -20,8 +20,7 @@ struct mg_mgr *mgn_mgr_new(int log_level) {
   mg_log_set(log_level);
   mg_mgr_init(mgr);
 #if MG_ENABLE_EPOLL
-  mgr->userdata = calloc(1, sizeof(struct mgn_active));
-  if (mgr->userdata == NULL) {
+  if (!mgn_active_attach(mgr)) {
     mg_mgr_free(mgr);
     free(mgr);
     return NULL;
@@ -44,13 +43,9 @@ void mgn_mgr_free(struct mg_mgr *mgr) {
   if (mgr == NULL) return;
 #if MG_ENABLE_EPOLL
   /* mg_mgr_free closes connections in one last pass, which must visit them all. */
-  mgn_visit_all(mgr);
+  mgn_active_all(mgr);
   mg_mgr_free(mgr);
-  if (mgn_active_of(mgr) != NULL) {
-    free(mgn_active_of(mgr)->next);
-    free(mgn_active_of(mgr)->visiting);
-    free(mgr->userdata);
-  }
+  mgn_active_detach(mgr);
 #else
   mg_mgr_free(mgr);
 #endif
@@ -59,13 +54,7 @@ void mgn_mgr_free(struct mg_mgr *mgr) {
 
 void mgn_poll(struct mg_mgr *mgr, int timeout_ms) { mg_mgr_poll(mgr, timeout_ms); }
 
-void mgn_visit_all(struct mg_mgr *mgr) {
-#if MG_ENABLE_EPOLL
-  if (mgn_active_of(mgr) != NULL) mgn_active_of(mgr)->all = true;
-#else
-  (void) mgr;
-#endif
-}
+void mgn_visit_all(struct mg_mgr *mgr) { mgn_active_all(mgr); }
 
 
 struct mg_connection *mgn_listen(struct mg_mgr *mgr, const char *url,

@@ -82,8 +82,7 @@ impl Engine {
       let Some(c) = self.conns.get_mut(&id) else { continue };
       let Some(sink) = c.listener.sink_for(c.served_by.as_ref()) else { return };
       if let Some((request, _)) = c.parked.take() {
-        self.to_ring.extend(c.dispatch(id, sink.clone(), request));
-        self.to_ring.push(sink);
+        c.dispatch(id, sink, request, &mut self.to_ring);
       }
     }
   }
