@@ -10,6 +10,8 @@ import { ConnectionTable } from '../connection-table'
 import type { ConnectionHandler } from '../dispatch'
 import type { Reply } from '../reply'
 import type { EngineRequest } from '../types'
+import { PropertyPresets } from './presets'
+import type { PresetSample } from './presets'
 import { EngineSocket } from './socket'
 
 /** Per-server settings an exchange reads. */
@@ -29,6 +31,9 @@ interface Exchange {
   res: ServerResponse
   socket: EngineSocket
   options: ExchangeOptions
+  presets: PropertyPresets
+  /** Set when this exchange is one the presets learn from. */
+  sample: PresetSample | null
 }
 
 /**
@@ -70,6 +75,7 @@ function onFinish(this: ServerResponse): void {
   if (ex === undefined) return
   endExchange(this)
   const { req, socket } = ex
+  if (ex.sample !== null) ex.presets.learn(ex.sample, req, this)
   // The socket outlives the exchange (keep-alive): its listeners for this one go.
   socket.removeListener('close', onSocketGone)
   this.detachSocket(socket as never)
@@ -126,6 +132,7 @@ export function createExchange(
   reply: Reply,
   options: ExchangeOptions,
   sockets: ConnectionTable<EngineSocket>,
+  presets: PropertyPresets,
 ): Exchange {
   const socket = socketFor(reqData, reply, sockets, options)
   const req = new IncomingMessage(socket as never)
@@ -147,11 +154,13 @@ export function createExchange(
   // is aborted ('aborted', req.destroyed) before the response emits 'close'.
   socket.on('close', onSocketGone)
   res.assignSocket(socket as never)
-  const ex: Exchange = { req, res, socket, options }
+  const ex: Exchange = { req, res, socket, options, presets, sample: null }
   ;(res as WithExchange)[kExchange] = ex
   res.on('prefinish', onPrefinish)
   res.on('finish', onFinish)
   reply.observer = socket
+  // Last, so that what the app adds is measured from here.
+  ex.sample = presets.apply(req, res)
   return ex
 }
 
@@ -165,8 +174,9 @@ export function createExchange(
  */
 export function nodeHandler(listener: RequestListener, options: ExchangeOptions = { keepAliveTimeout: 5000 }): ConnectionHandler {
   const sockets = new ConnectionTable<EngineSocket>()
+  const presets = new PropertyPresets()
   const handler = (reqData: EngineRequest, reply: Reply): unknown => {
-    const { req, res } = createExchange(reqData, reply, options, sockets)
+    const { req, res } = createExchange(reqData, reply, options, sockets, presets)
     try {
       options.onRequest?.(req, res)
       const result = listener(req, res) as unknown as PromiseLike<unknown> | undefined
