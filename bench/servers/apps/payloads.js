@@ -4,7 +4,7 @@
 const HELLO = 'hello world\n'
 const PATTERN = 'mgnode benchmark payload 0123456789abcdef\n'
 
-/** `size` bytes of PATTERN repeated (bench/run.mjs builds the same in Lua for wrk). */
+/** `size` bytes of PATTERN repeated (bench/lib/load.mjs builds the same in Lua for wrk). */
 function patterned(size) {
   return Buffer.alloc(size, PATTERN)
 }
