@@ -310,6 +310,31 @@ for (const [name, express] of frameworks) {
     t.deepEqual(json(form), { body: { a: '1', b: 'hello world', c: 'ü&' } })
   })
 
+  test(`${name}: once mgnode has learnt the properties the app adds (40+ requests), every route still answers as on node:http`, async (t) => {
+    const ports = await startBoth(t, makeApp(express))
+    const cases = [
+      ['GET', '/user/42?a=1&list=x&list=y', {}],
+      ['GET', '/custom', {}],
+      ['GET', '/json', {}],
+      ['GET', '/redirect', {}],
+      ['GET', '/no/such/route', {}],
+      ['GET', '/throw', {}],
+      ['POST', '/json-body', { headers: { 'Content-Type': 'application/json' }, body: '{"a":[1,2]}' }],
+      ['POST', '/form', { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'a=1&b=x+y' }],
+      ['GET', '/cookies', { headers: { Cookie: 'a=1; b=two' } }],
+      ['GET', '/set-cookies', {}],
+      ['GET', '/static/hello.txt', {}],
+      ['GET', '/static/missing.txt', {}],
+      ['GET', '/req-info', {}],
+      ['HEAD', '/json', {}],
+    ]
+    // Learning takes the first 32 exchanges; these rounds go well past them.
+    for (let round = 0; round < 3; round++) {
+      for (const [method, path, options] of cases) await raw(ports.mg, method, path, options)
+    }
+    for (const [method, path, options] of cases) await same(t, ports, method, path, options)
+  })
+
   test(`${name}: a JSON body sent a few bytes per TCP write is parsed whole`, async (t) => {
     const ports = await startBoth(t, makeApp(express))
     const payload = { message: 'sent in many small writes', n: 12345, list: Array.from({ length: 20 }, (_, i) => i) }
