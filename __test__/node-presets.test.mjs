@@ -88,3 +88,16 @@ test('keys the app adds are there from the start, reading as they did; accessors
   t.deepEqual(new Set(seen.answerAfterSwap), new Set([42]))
   t.is(seen.setterCalls, WARM)
 })
+
+test('an app that never swaps a prototype gets nothing up front', async (t) => {
+  const entry = []
+  const server = await listen(t, 'mgnode', (req, res) => {
+    entry.push(Object.hasOwn(req, 'user') || Object.hasOwn(res, 'statusCode'))
+    req.user = req.url
+    res.statusCode = 200
+    res.end('ok')
+  })
+  for (let i = 0; i < WARM; i++) await request(portOf(server), { path: `/${i}` })
+  t.is(entry.length, WARM)
+  t.false(entry.includes(true))
+})

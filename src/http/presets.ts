@@ -16,8 +16,10 @@
  * so reads do not change. Only keys that end up as plain data properties are
  * learnt, and only if neither the original nor the swapped-in prototype chain
  * has an accessor or read-only property for them and both read the same value.
- * What an app can tell: `Object.keys(req)` and `'params' in req` show the
- * learnt keys (their value `undefined` or the prototype's) from the start.
+ * Apps that never swap a prototype (Koa, Fastify, plain listeners) are not
+ * touched: V8 shares their added properties anyway. What an app that swaps
+ * can tell: `Object.keys(req)` and `'params' in req` show the learnt keys
+ * (their value `undefined` or the prototype's) from the start.
  */
 
 /** Exchanges the first keys are learnt from; after that one in `SAMPLE_EVERY`. */
@@ -60,26 +62,45 @@ function presettable(obj: object, key: PropertyKey, originalProto: object | null
   return now.settable && before.settable && Object.is(now.value, before.value)
 }
 
-function learnKeys(into: PropertyKey[], obj: object, before: PropertyKey[], originalProto: object | null): void {
-  if (into.length >= MAX_KEYS) return
-  const had = new Set(before)
-  for (const key of Reflect.ownKeys(obj)) {
-    if (had.has(key) || into.includes(key) || !presettable(obj, key, originalProto)) continue
-    into.push(key)
-    if (into.length >= MAX_KEYS) return
-  }
-}
+/** The keys learnt for one kind of object (requests, or responses). */
+class LearntKeys {
+  readonly keys: PropertyKey[] = []
+  /** Keys seen added but not presettable: not checked again. */
+  readonly #refused = new Set<PropertyKey>()
 
-function preset(obj: Record<PropertyKey, unknown>, keys: PropertyKey[]): void {
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]
-    if (!Object.prototype.hasOwnProperty.call(obj, key)) obj[key as string] = obj[key as string]
+  /**
+   * Learns the keys added to `obj` since it had `before`, if the app swapped
+   * its prototype: without a swap V8 shares added properties across objects
+   * anyway, and the object is left exactly as node:http would have it.
+   */
+  learn(obj: object, before: PropertyKey[], originalProto: object | null): void {
+    if (Object.getPrototypeOf(obj) === originalProto || this.keys.length >= MAX_KEYS) return
+    const had = new Set(before)
+    for (const key of Reflect.ownKeys(obj)) {
+      if (had.has(key) || this.#refused.has(key) || this.keys.includes(key)) continue
+      if (!presettable(obj, key, originalProto)) {
+        this.#refused.add(key)
+        continue
+      }
+      this.keys.push(key)
+      if (this.keys.length >= MAX_KEYS) return
+    }
+  }
+
+  /** Creates the learnt keys on `obj`, each with the value it reads as now. */
+  preset(obj: object): void {
+    const keys = this.keys
+    const o = obj as Record<PropertyKey, unknown>
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string
+      if (!Object.prototype.hasOwnProperty.call(o, key)) o[key] = o[key]
+    }
   }
 }
 
 export class PropertyPresets {
-  readonly #reqKeys: PropertyKey[] = []
-  readonly #resKeys: PropertyKey[] = []
+  readonly #req = new LearntKeys()
+  readonly #res = new LearntKeys()
   #seen = 0
 
   /**
@@ -88,8 +109,8 @@ export class PropertyPresets {
    * exchange is not one to learn from.
    */
   apply(req: object, res: object): PresetSample | null {
-    preset(req as Record<PropertyKey, unknown>, this.#reqKeys)
-    preset(res as Record<PropertyKey, unknown>, this.#resKeys)
+    this.#req.preset(req)
+    this.#res.preset(res)
     const n = this.#seen++
     if (n >= LEARN_FIRST && n % SAMPLE_EVERY !== 0) return null
     return {
@@ -102,7 +123,7 @@ export class PropertyPresets {
 
   /** Learns the keys the app added to a pair since `apply` sampled it. */
   learn(sample: PresetSample, req: object, res: object): void {
-    learnKeys(this.#reqKeys, req, sample.reqKeys, sample.reqProto)
-    learnKeys(this.#resKeys, res, sample.resKeys, sample.resProto)
+    this.#req.learn(req, sample.reqKeys, sample.reqProto)
+    this.#res.learn(res, sample.resKeys, sample.resProto)
   }
 }
