@@ -102,6 +102,24 @@ function reportHandlerError(err: unknown, reply: Reply): void {
   else reply.send(500, { 'content-type': 'text/plain; charset=utf-8' }, 'Internal Server Error')
 }
 
+/** Kept so the allocation in `weighBodies` is not optimised away. */
+let bodyWeight: ArrayBuffer | null = null
+
+/**
+ * Has V8 weigh the request bodies of a batch as it weighs its own buffers.
+ * Bodies are Buffers over engine memory; V8 counts them, but only acts on
+ * that when it allocates a buffer itself: if young buffers then hold more
+ * than twice the default semi-space, it runs a young-generation GC first.
+ * An app that allocates little JavaScript per request (the Manager API
+ * echoing 64 KiB bodies) otherwise frees bodies only when the external
+ * memory limit (64 MB) forces a full GC: peak RSS 154 MiB against node:http's
+ * 92. One small allocation per batch with bodies brings that check in:
+ * 121 MiB at the same speed.
+ */
+function weighBodies(): void {
+  bodyWeight = new ArrayBuffer(1)
+}
+
 function takeAgain(dispatcher: Dispatcher, sink: NativeEventSink): void {
   dispatcher.takeFrom(sink)
 }
@@ -149,6 +167,8 @@ export class Dispatcher implements ReplyHost {
     this.responses.release()
     const batch = sink.takeEvents() as EventBatch | null
     if (batch === null) return
+    // Bodies follow the batch's text and numbers.
+    if (batch.length > 2) weighBodies()
     this.responses.hold()
     setImmediate(takeAgain, this, sink)
     this.#reader = new BatchReader(batch)
