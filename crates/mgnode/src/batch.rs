@@ -9,6 +9,7 @@
 //! string units), and the request bodies. JavaScript walks the numbers and
 //! slices the text, which V8 does without copying long fields.
 
+use crate::body::Body;
 use crate::sink::SinkEvent;
 
 /// Event kinds, the first number of each event.
@@ -28,7 +29,7 @@ pub const NO_BODY: f64 = -1.0;
 pub struct EventBatch {
   pub text: String,
   pub numbers: Vec<f64>,
-  pub bodies: Vec<Vec<u8>>,
+  pub bodies: Vec<Body>,
 }
 
 impl EventBatch {
@@ -109,7 +110,7 @@ mod tests {
       keep_alive: true,
       expect_continue: false,
     };
-    SinkEvent::Request { conn_id, peer, request: ParsedRequest { head, body: body.to_vec() } }
+    SinkEvent::Request { conn_id, peer, request: ParsedRequest { head, body: Body::from(body) } }
   }
 
   #[test]
@@ -130,7 +131,8 @@ mod tests {
         2.0, 10.0,
       ]
     );
-    assert_eq!(batch.bodies, vec![b"body".to_vec()]);
+    assert_eq!(batch.bodies.len(), 1);
+    assert_eq!(batch.bodies[0], b"body");
   }
 
   #[test]

@@ -1,5 +1,7 @@
 //! Incremental decoder for `Transfer-Encoding: chunked` request bodies.
 
+use crate::body::Body;
+
 /// Why a chunked body was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ChunkError {
@@ -44,7 +46,7 @@ impl ChunkedDecoder {
 
   /// Consumes as much of `input` as possible, appending decoded data to `body`.
   /// Returns how many input bytes were consumed. Trailers are read and dropped.
-  pub fn feed(&mut self, input: &[u8], body: &mut Vec<u8>, max_body: usize) -> Result<usize, ChunkError> {
+  pub fn feed(&mut self, input: &[u8], body: &mut Body, max_body: usize) -> Result<usize, ChunkError> {
     let mut pos = 0;
     while pos < input.len() {
       let rest = &input[pos..];
@@ -120,14 +122,14 @@ mod tests {
 
   fn decode_all(parts: &[&[u8]]) -> Result<(Vec<u8>, bool), ChunkError> {
     let mut d = ChunkedDecoder::new();
-    let mut body = Vec::new();
+    let mut body = Body::new();
     let mut pending = Vec::new();
     for p in parts {
       pending.extend_from_slice(p);
       let used = d.feed(&pending, &mut body, 1 << 20)?;
       pending.drain(..used);
     }
-    Ok((body, d.is_done()))
+    Ok((body.to_vec(), d.is_done()))
   }
 
   #[test]
@@ -143,6 +145,6 @@ mod tests {
     assert_eq!(decode_all(&[b"zz\r\n"]), Err(ChunkError::Malformed));
     assert_eq!(decode_all(&[b"1\r\nab\r\n"]), Err(ChunkError::Malformed));
     let mut d = ChunkedDecoder::new();
-    assert_eq!(d.feed(b"ffffff\r\n", &mut Vec::new(), 1024), Err(ChunkError::TooLarge));
+    assert_eq!(d.feed(b"ffffff\r\n", &mut Body::new(), 1024), Err(ChunkError::TooLarge));
   }
 }

@@ -75,7 +75,13 @@ impl Connection {
   /// Hands a request to `sink`, and adds the sinks to ring to `to_ring`: it,
   /// and one the connection leaves, told as if the connection had closed
   /// (its thread's socket object for it is done with).
-  pub fn dispatch(&mut self, id: u64, sink: Arc<RequestSink>, request: ParsedRequest, to_ring: &mut Vec<Arc<RequestSink>>) {
+  pub fn dispatch(
+    &mut self,
+    id: u64,
+    sink: Arc<RequestSink>,
+    request: ParsedRequest,
+    to_ring: &mut Vec<Arc<RequestSink>>,
+  ) {
     sink.push(SinkEvent::Request { conn_id: id, peer: self.peer.clone(), request });
     self.busy = Some(sink.clone());
     if let Some(last) = self.served_by.replace(sink.clone()) {

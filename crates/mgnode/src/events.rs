@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{Array, Buffer, Float64Array};
+use napi::bindgen_prelude::{Array, BufferSlice, Float64Array};
 use napi::{Env, Result};
 use napi_derive::napi;
 
 use crate::batch::EventBatch;
+use crate::body::Body;
 use crate::sink::RequestSink;
 
 /// Where one JavaScript thread takes the engine's events for a listener.
@@ -48,8 +49,18 @@ impl EventSink {
     out.set(0, batch.text)?;
     out.set(1, Float64Array::new(batch.numbers))?;
     for (i, body) in batch.bodies.into_iter().enumerate() {
-      out.set(2 + i as u32, Buffer::from(body))?;
+      out.set(2 + i as u32, body_buffer(env, body)?)?;
     }
     Ok(Some(out))
   }
+}
+
+/// A Buffer over a body's memory, freed (by the system allocator it came
+/// from) when V8 collects the Buffer. Bodies in a batch are never empty.
+fn body_buffer<'env>(env: &'env Env, body: Body) -> Result<BufferSlice<'env>> {
+  let (ptr, len, cap) = body.into_raw().ok_or_else(|| napi::Error::from_reason("empty request body in a batch"))?;
+  // SAFETY: `ptr` points to `cap` bytes owned by nothing else, the first
+  // `len` initialised; they stay valid until the finalizer, the one place
+  // that frees them (if Node cannot make the Buffer, they leak instead).
+  unsafe { BufferSlice::from_external(env, ptr.as_ptr(), len, cap, move |_, cap| Body::free_raw(ptr, cap)) }
 }

@@ -7,14 +7,14 @@
 
 #![deny(clippy::all)]
 
-/// Response bodies are allocated on JavaScript threads and freed on the
-/// Mongoose thread; mimalloc keeps such buffers' pages mapped and reuses them
-/// across threads, where the system allocator maps and zeroes fresh pages for
-/// every large body.
+/// mimalloc for the many small allocations of parsing, batching and commands
+/// (hello world over a plain listener: ~8% faster than with glibc's malloc).
+/// Request bodies are the exception, see [`body`].
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod batch;
+mod body;
 mod chunked;
 mod command;
 mod conn;

@@ -6,6 +6,7 @@
 //! headers past its fixed table, and lets a bodiless POST swallow the next
 //! pipelined request. Here every refusal has a status code.
 
+use crate::body::Body;
 use crate::chunked::{ChunkError, ChunkedDecoder};
 
 /// Limits of one listener.
@@ -40,7 +41,7 @@ pub struct Head {
 #[derive(Debug)]
 pub struct ParsedRequest {
   pub head: Head,
-  pub body: Vec<u8>,
+  pub body: Body,
 }
 
 /// What feeding bytes produced.
@@ -57,7 +58,7 @@ pub enum Parsed {
 
 enum State {
   Head,
-  Body { head: Head, framing: Framing, body: Vec<u8>, chunked: Option<ChunkedDecoder> },
+  Body { head: Head, framing: Framing, body: Body, chunked: Option<ChunkedDecoder> },
 }
 
 /// Per-connection parser. Feed it the unconsumed receive buffer.
@@ -85,12 +86,12 @@ impl RequestParser {
           Err(status) => return (0, Parsed::Reject(status)),
         };
         if framing == Framing::Length(0) {
-          return (used, Parsed::Request(ParsedRequest { head, body: Vec::new() }));
+          return (used, Parsed::Request(ParsedRequest { head, body: Body::new() }));
         }
         let expect = head.expect_continue;
         let (body, chunked) = match framing {
-          Framing::Length(n) => (Vec::with_capacity((n as usize).min(1 << 20)), None),
-          Framing::Chunked => (Vec::new(), Some(ChunkedDecoder::new())),
+          Framing::Length(n) => (Body::with_capacity((n as usize).min(1 << 20)), None),
+          Framing::Chunked => (Body::new(), Some(ChunkedDecoder::new())),
         };
         self.state = State::Body { head, framing, body, chunked };
         let (more, outcome) = self.feed(&buf[used..], limits);
