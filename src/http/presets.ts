@@ -25,7 +25,7 @@
 /** Exchanges the first keys are learnt from; after that one in `SAMPLE_EVERY`. */
 const LEARN_FIRST = 32
 const SAMPLE_EVERY = 256
-/** At most this many keys per object, against apps that add ever-new keys. */
+/** At most this many keys learnt (and refused) per object, against apps that add ever-new keys. */
 const MAX_KEYS = 64
 
 /** Own keys and prototype of a request and response when handed to the app. */
@@ -79,7 +79,7 @@ class LearntKeys {
     for (const key of Reflect.ownKeys(obj)) {
       if (had.has(key) || this.#refused.has(key) || this.keys.includes(key)) continue
       if (!presettable(obj, key, originalProto)) {
-        this.#refused.add(key)
+        if (this.#refused.size < MAX_KEYS) this.#refused.add(key)
         continue
       }
       this.keys.push(key)
