@@ -37,8 +37,9 @@ export interface PresetSample {
 }
 
 interface Lookup {
-  found: boolean
+  /** No accessor or read-only property stands in the way. */
   settable: boolean
+  /** What reading the key gives (undefined where nothing on the chain has it). */
   value: unknown
 }
 
@@ -48,9 +49,9 @@ function lookup(proto: object | null, key: PropertyKey): Lookup {
     const d = Object.getOwnPropertyDescriptor(o, key)
     if (d === undefined) continue
     const settable = 'value' in d && d.writable === true
-    return { found: true, settable, value: settable ? d.value : undefined }
+    return { settable, value: settable ? d.value : undefined }
   }
-  return { found: false, settable: true, value: undefined }
+  return { settable: true, value: undefined }
 }
 
 /** True if `key`, added to `obj` by the app, may be created up front next time. */
