@@ -86,3 +86,26 @@ test('list() is a snapshot: removing while iterating it visits every reply once'
   t.deepEqual(ids(seen), ids(replies))
   t.deepEqual(table.list(), [])
 })
+
+test('size counts connections: a replaced entry once, a stale or unknown removal not at all', (t) => {
+  const table = new ConnectionTable()
+  t.is(table.size, 0)
+  const replies = SAME_SLOT.map(reply)
+  for (const r of replies) table.add(r)
+  t.is(table.size, SAME_SLOT.length)
+  // A connection's next entry replaces its last, in its slot and beside it.
+  const next0 = reply(SAME_SLOT[0])
+  const next1 = reply(SAME_SLOT[1])
+  table.add(next0)
+  table.add(next1)
+  t.is(table.size, SAME_SLOT.length)
+  // The replaced entries are no longer filed: removing them changes nothing.
+  table.remove(replies[0])
+  table.remove(replies[1])
+  table.remove(reply(99))
+  t.is(table.size, SAME_SLOT.length)
+  table.remove(next0)
+  table.remove(next1)
+  t.is(table.size, SAME_SLOT.length - 2)
+  t.is(table.size, table.list().length)
+})

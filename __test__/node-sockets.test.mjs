@@ -61,6 +61,25 @@ both("req.socket emits 'close' when the client leaves between requests, and 'con
   t.true(sockets[0].destroyed)
 })
 
+both('getConnections() counts the open connections, idle keep-alive ones included', async (t, target) => {
+  const sockets = []
+  const server = await listen(t, target, countingListener(sockets))
+  const count = () => new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))))
+  const clients = []
+  for (let i = 0; i < 3; i++) {
+    const client = await RawClient.connect(portOf(server))
+    t.teardown(() => client.destroy())
+    await client.write(requestHead('GET', '/'))
+    await client.readResponse()
+    clients.push(client)
+  }
+  t.is(await count(), 3)
+  const closed = once(sockets[0], 'close')
+  clients[0].destroy()
+  await within(closed, 3000, "req.socket did not emit 'close' after the client left")
+  t.is(await count(), 2)
+})
+
 both('req.socket.destroy() after a response closes the connection once that response has gone out', async (t, target) => {
   const body = 'x'.repeat(200_000)
   const server = await listen(t, target, (req, res) => {

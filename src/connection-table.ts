@@ -32,13 +32,24 @@ export class ConnectionTable<R extends Filed> {
   readonly #slots: Array<R | undefined> = new Array<R | undefined>(SLOTS).fill(undefined)
   /** Entries whose slot was taken by another connection's when they were filed. */
   readonly #overflow = new Map<number, R>()
+  #size = 0
+
+  /** How many connections have an entry. */
+  get size(): number {
+    return this.#size
+  }
 
   /** Files `entry` under its connection id, in place of the connection's last. */
   add(entry: R): void {
     const slot = entry.connId & MASK
     const current = this.#slots[slot]
-    if (current === undefined || current.connId === entry.connId) this.#slots[slot] = entry
-    else this.#overflow.set(entry.connId, entry)
+    if (current === undefined || current.connId === entry.connId) {
+      if (current === undefined) this.#size++
+      this.#slots[slot] = entry
+    } else {
+      if (!this.#overflow.has(entry.connId)) this.#size++
+      this.#overflow.set(entry.connId, entry)
+    }
   }
 
   /** The entry for connection `connId`, if any. */
@@ -53,6 +64,8 @@ export class ConnectionTable<R extends Filed> {
     const slot = entry.connId & MASK
     if (this.#slots[slot] === entry) this.#slots[slot] = undefined
     else if (this.#overflow.get(entry.connId) === entry) this.#overflow.delete(entry.connId)
+    else return
+    this.#size--
   }
 
   /** A snapshot of every entry, safe to use while they are removed. */

@@ -164,6 +164,12 @@ export function createExchange(
   return ex
 }
 
+/** An engine handler for a request listener, which also knows its open connections. */
+export interface NodeHandler extends ConnectionHandler {
+  /** Connections that have made a request and not closed (node:http's `getConnections`). */
+  openConnections(): number
+}
+
 /**
  * Turns a request listener into an engine handler.
  *
@@ -172,7 +178,7 @@ export function createExchange(
  * await manager.listen('http://127.0.0.1:0', handler)
  * ```
  */
-export function nodeHandler(listener: RequestListener, options: ExchangeOptions = { keepAliveTimeout: 5000 }): ConnectionHandler {
+export function nodeHandler(listener: RequestListener, options: ExchangeOptions = { keepAliveTimeout: 5000 }): NodeHandler {
   const sockets = new ConnectionTable<EngineSocket>()
   const presets = new PropertyPresets()
   const handler = (reqData: EngineRequest, reply: Reply): unknown => {
@@ -196,5 +202,6 @@ export function nodeHandler(listener: RequestListener, options: ExchangeOptions 
     sockets.remove(socket)
     socket._gone(false)
   }
-  return Object.assign(handler, { connectionGone })
+  const openConnections = (): number => sockets.size
+  return Object.assign(handler, { connectionGone, openConnections })
 }

@@ -9,6 +9,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { MgnodeError } from '../errors'
 import type { ListenerInfo, TlsOptions } from '../types'
 import { nodeHandler, reportError } from './exchange'
+import type { NodeHandler } from './exchange'
 import type { ExchangeOptions } from './exchange'
 import { sharedManager } from './shared-manager'
 
@@ -62,6 +63,8 @@ export class MgnodeServer extends EventEmitter {
   #maxBodySize: number | undefined
   #listener: ListenerInfo | null = null
   #inFlight = 0
+  /** The listener's handler, which keeps its connections' sockets. */
+  #handler: NodeHandler | null = null
   #closeCallbacks: Callback[] = []
   #closing = false
   #exchange: ExchangeOptions
@@ -210,8 +213,12 @@ export class MgnodeServer extends EventEmitter {
     return this
   }
 
+  /**
+   * Counts the open connections that have made a request (the engine
+   * accepts on its own thread; one that never sends a request is not seen).
+   */
   getConnections(cb: (err: Error | null, count: number) => void): this {
-    process.nextTick(cb, null, this.#inFlight)
+    process.nextTick(cb, null, this.#handler?.openConnections() ?? 0)
     return this
   }
 
@@ -229,6 +236,7 @@ export class MgnodeServer extends EventEmitter {
     const scheme = this.#tls ? 'https' : 'http'
     const options = { tls: this.#tls, ...this.#timeoutOptions(), maxBodySize: this.#maxBodySize }
     const handler = nodeHandler((req: IncomingMessage, res: ServerResponse) => this.#request(req, res), this.#exchange)
+    this.#handler = handler
     const manager = sharedManager()
     if (host === undefined || host === '::') {
       // node:http listens on every address, IPv6 and IPv4, when no host is given.
