@@ -19,10 +19,10 @@ pub struct Connection {
   pub listener: Rc<Listener>,
   pub peer: Arc<Peer>,
   pub parser: RequestParser,
-  /// The sink holding this connection's current request, while JS owns it.
-  pub busy: Option<Arc<RequestSink>>,
-  /// The sink its last request went to, and its next goes to while that
-  /// sink is attached. Its thread keeps a socket object for the connection
+  /// The current request is with JavaScript, in `served_by`'s sink.
+  pub busy: bool,
+  /// The sink its last request went to (its current one, while `busy`), and
+  /// its next goes to while that sink is attached. Its thread keeps a socket object for the connection
   /// (node:http's `req.socket`), so it hears when the connection closes, or
   /// (its sink detached and back) moves to another thread's sink.
   pub served_by: Option<Arc<RequestSink>>,
@@ -54,7 +54,7 @@ impl Connection {
       listener,
       peer,
       parser: RequestParser::new(),
-      busy: None,
+      busy: false,
       served_by: None,
       parked: None,
       file: None,
@@ -83,7 +83,7 @@ impl Connection {
     to_ring: &mut Vec<Arc<RequestSink>>,
   ) {
     sink.push(SinkEvent::Request { conn_id: id, peer: self.peer.clone(), request });
-    self.busy = Some(sink.clone());
+    self.busy = true;
     if let Some(last) = self.served_by.replace(sink.clone()) {
       if !Arc::ptr_eq(&last, &sink) {
         last.push(SinkEvent::Closed { conn_id: id });
@@ -97,12 +97,17 @@ impl Connection {
   /// the sink that served it is told (and returned, to be rung) so its thread
   /// lets go of its socket object and of an unfinished response.
   pub fn closed(self, id: u64) -> Option<Arc<RequestSink>> {
-    if let Some(sink) = &self.busy {
+    let sink = self.served_by?;
+    if self.busy {
       sink.request_done();
     }
-    let sink = self.served_by?;
     sink.push(SinkEvent::Closed { conn_id: id });
     Some(sink)
+  }
+
+  /// The sink holding the current request, while JavaScript has one.
+  pub fn current_sink(&self) -> Option<&Arc<RequestSink>> {
+    self.served_by.as_ref().filter(|_| self.busy)
   }
 
   /// Bytes queued but not yet taken by the socket.
@@ -167,7 +172,7 @@ impl Connection {
 
   /// Between requests: nothing in flight, parked, half-read or buffered.
   pub fn is_idle(&self) -> bool {
-    self.busy.is_none() && self.parked.is_none() && self.request_started.is_none() && self.conn.recv_len() == 0
+    !self.busy && self.parked.is_none() && self.request_started.is_none() && self.conn.recv_len() == 0
   }
 
   /// Answers a request that never reached a sink with 503.

@@ -222,7 +222,7 @@ impl Engine {
       if conn.is_closing() {
         return;
       }
-      if c.busy.is_some() || c.parked.is_some() {
+      if c.busy || c.parked.is_some() {
         // One request at a time per connection: pipelined ones wait in the buffer.
         if !c.paused && conn.recv_len() >= PAUSE_AT {
           conn.set_paused(true);
@@ -310,7 +310,7 @@ impl Engine {
       Command::SendFile { conn, path, offset, length, flags } => self.send_file(conn, &path, offset, length, flags),
       Command::Abort { conn } => {
         if let Some(c) = self.conns.get_mut(&conn) {
-          if c.busy.is_some() {
+          if c.busy {
             c.conn.close_now();
           } else {
             // Between responses (node:http's socket.destroy() on an idle
@@ -367,7 +367,7 @@ impl Engine {
         self.shutdown_at = Some(self.shutdown_at.map_or(deadline, |d| d.min(deadline)));
         for (id, c) in self.conns.iter_mut() {
           c.keep_alive = false;
-          if c.busy.is_none() {
+          if !c.busy {
             c.refuse_parked();
             c.close_after_sent();
             self.to_flush.push(*id);

@@ -61,7 +61,7 @@ impl Engine {
     for (id, c) in self.conns.iter_mut() {
       if Rc::ptr_eq(&c.listener, listener) {
         c.keep_alive = false;
-        if c.busy.is_none() {
+        if !c.busy {
           c.refuse_parked();
           c.close_after_sent();
           self.to_flush.push(*id);
@@ -95,11 +95,11 @@ impl Engine {
       sink.release();
     }
     for (id, c) in self.conns.iter_mut() {
-      if c.served_by.as_ref().is_some_and(|s| s.id() == sink_id) {
-        c.served_by = None;
+      if c.served_by.as_ref().is_none_or(|s| s.id() != sink_id) {
+        continue;
       }
-      if c.busy.as_ref().is_some_and(|s| s.id() == sink_id) {
-        c.busy = None;
+      c.served_by = None;
+      if std::mem::take(&mut c.busy) {
         if c.unsent() == 0 && c.file.is_none() {
           c.refuse(502);
           self.to_flush.push(*id);

@@ -29,7 +29,7 @@ impl Engine {
   /// applies the end, close and drain flags.
   fn write_with(&mut self, id: u64, len: usize, flags: u32, put: impl FnOnce(&mut Connection)) {
     let Some(c) = self.conns.get_mut(&id) else { return };
-    if c.busy.is_none() {
+    if !c.busy {
       // A response for a request that already ended (or a closed connection).
       return;
     }
@@ -85,8 +85,10 @@ impl Engine {
   pub(super) fn end_response(&mut self, id: u64, close: bool) {
     let Some(c) = self.conns.get_mut(&id) else { return };
     let conn = c.conn;
-    if let Some(sink) = c.busy.take() {
-      sink.request_done();
+    if std::mem::take(&mut c.busy) {
+      if let Some(sink) = &c.served_by {
+        sink.request_done();
+      }
     }
     c.want_drain = false;
     c.idle_since = Instant::now();
@@ -105,7 +107,7 @@ impl Engine {
   /// Starts sending a file as the rest of the current response's body.
   pub(super) fn send_file(&mut self, id: u64, path: &str, offset: u64, length: u64, flags: u32) {
     let Some(c) = self.conns.get_mut(&id) else { return };
-    if c.busy.is_none() || c.file.is_some() {
+    if !c.busy || c.file.is_some() {
       return;
     }
     match FileBody::open(path, offset, length, flags) {
@@ -171,7 +173,7 @@ impl Engine {
         return true;
       }
       c.want_drain = false;
-      if let Some(sink) = &c.busy {
+      if let Some(sink) = c.current_sink() {
         sink.push(SinkEvent::Drain { conn_id: *id });
         to_ring.push(sink.clone());
       }

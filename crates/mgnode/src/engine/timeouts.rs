@@ -30,7 +30,7 @@ impl Engine {
         }
         continue;
       }
-      if conn.is_closing() || c.busy.is_some() {
+      if conn.is_closing() || c.busy {
         continue;
       }
       if let Some((_, since)) = &c.parked {
