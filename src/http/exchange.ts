@@ -31,7 +31,6 @@ interface Exchange {
   res: ServerResponse
   socket: EngineSocket
   options: ExchangeOptions
-  presets: PropertyPresets
   /** Set when this exchange is one the presets learn from. */
   sample: PresetSample | null
 }
@@ -75,7 +74,7 @@ function onFinish(this: ServerResponse): void {
   if (ex === undefined) return
   endExchange(this)
   const { req, socket } = ex
-  if (ex.sample !== null) ex.presets.learn(ex.sample, req, this)
+  ex.sample?.learn(req, this)
   // The socket outlives the exchange (keep-alive): its listeners for this one go.
   socket.removeListener('close', onSocketGone)
   this.detachSocket(socket as never)
@@ -154,7 +153,7 @@ export function createExchange(
   // is aborted ('aborted', req.destroyed) before the response emits 'close'.
   socket.on('close', onSocketGone)
   res.assignSocket(socket as never)
-  const ex: Exchange = { req, res, socket, options, presets, sample: null }
+  const ex: Exchange = { req, res, socket, options, sample: null }
   ;(res as WithExchange)[kExchange] = ex
   res.on('prefinish', onPrefinish)
   res.on('finish', onFinish)

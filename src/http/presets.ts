@@ -28,14 +28,6 @@ const SAMPLE_EVERY = 256
 /** At most this many keys learnt (and refused) per object, against apps that add ever-new keys. */
 const MAX_KEYS = 64
 
-/** Own keys and prototype of a request and response when handed to the app. */
-export interface PresetSample {
-  reqKeys: PropertyKey[]
-  resKeys: PropertyKey[]
-  reqProto: object | null
-  resProto: object | null
-}
-
 interface Lookup {
   /** No accessor or read-only property stands in the way. */
   settable: boolean
@@ -106,7 +98,7 @@ export class PropertyPresets {
 
   /**
    * Gives a new request/response pair the keys learnt so far. Returns a
-   * sample to pass to `learn` when the response finishes, or null when this
+   * sample to `learn` from when the response finishes, or null when this
    * exchange is not one to learn from.
    */
   apply(req: object, res: object): PresetSample | null {
@@ -114,17 +106,31 @@ export class PropertyPresets {
     this.#res.preset(res)
     const n = this.#seen++
     if (n >= LEARN_FIRST && n % SAMPLE_EVERY !== 0) return null
-    return {
-      reqKeys: Reflect.ownKeys(req),
-      resKeys: Reflect.ownKeys(res),
-      reqProto: Object.getPrototypeOf(req) as object | null,
-      resProto: Object.getPrototypeOf(res) as object | null,
-    }
+    return new PresetSample(this.#req, this.#res, req, res)
+  }
+}
+
+/** A request/response pair as handed to the app: its own keys and prototypes, to learn from. */
+export class PresetSample {
+  readonly #reqLearnt: LearntKeys
+  readonly #resLearnt: LearntKeys
+  readonly #reqKeys: PropertyKey[]
+  readonly #resKeys: PropertyKey[]
+  readonly #reqProto: object | null
+  readonly #resProto: object | null
+
+  constructor(reqLearnt: LearntKeys, resLearnt: LearntKeys, req: object, res: object) {
+    this.#reqLearnt = reqLearnt
+    this.#resLearnt = resLearnt
+    this.#reqKeys = Reflect.ownKeys(req)
+    this.#resKeys = Reflect.ownKeys(res)
+    this.#reqProto = Object.getPrototypeOf(req) as object | null
+    this.#resProto = Object.getPrototypeOf(res) as object | null
   }
 
-  /** Learns the keys the app added to a pair since `apply` sampled it. */
-  learn(sample: PresetSample, req: object, res: object): void {
-    this.#req.learn(req, sample.reqKeys, sample.reqProto)
-    this.#res.learn(res, sample.resKeys, sample.resProto)
+  /** Learns the keys the app added to the pair since; call when its response finishes. */
+  learn(req: object, res: object): void {
+    this.#reqLearnt.learn(req, this.#reqKeys, this.#reqProto)
+    this.#resLearnt.learn(res, this.#resKeys, this.#resProto)
   }
 }
