@@ -95,7 +95,7 @@ impl Engine {
       sink.release();
     }
     for (id, c) in self.conns.iter_mut() {
-      if c.served_by.as_ref().is_none_or(|s| s.id() != sink_id) {
+      if !matches!(&c.served_by, Some(s) if s.id() == sink_id) {
         continue;
       }
       c.served_by = None;
