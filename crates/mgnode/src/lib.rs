@@ -1,34 +1,24 @@
 //! mgnode's native addon: Mongoose on its own thread, bridged to JavaScript.
 //!
-//! - [`manager::Manager`] owns the thread and is the JavaScript entry point;
-//!   [`responder::Responder`] writes responses to it from any thread.
-//! - [`engine`] is that thread: HTTP parsing, dispatch, responses, timeouts.
-//! - [`sink`] carries requests to JavaScript threads, [`doorbell`] commands back.
+//! The folders follow one request's path:
+//! - [`engine`]: the Mongoose thread. It accepts connections, reads bytes,
+//!   hands complete requests to a sink, and writes what JavaScript answers.
+//! - [`http`]: HTTP/1.x on the engine's side: the strict request parser,
+//!   chunked decoding, request bodies and the responses the engine writes itself.
+//! - [`bridge`]: what crosses threads: the command channel and doorbell into
+//!   the engine, the request sinks out of it, and the registry of managers.
+//! - [`js`]: the classes and constants JavaScript sees (`Manager`,
+//!   `Responder`, `EventSink`, the batch encoding).
 
 #![deny(clippy::all)]
 
-/// mimalloc for the many small allocations of parsing, batching and commands
-/// (hello world over a plain listener: ~8% faster than with glibc's malloc).
-/// Request bodies are the exception, see [`body`].
+/// mimalloc for the many small allocations of parsing, batching and commands.
+/// Request bodies are the exception, see [`http::request_body`].
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-mod batch;
-mod body;
-mod chunked;
-mod command;
-mod conn;
-mod connection;
-mod doorbell;
+mod bridge;
 mod engine;
-pub mod events;
-mod file_body;
-mod listener;
-pub mod manager;
-mod outbox;
-mod parser;
-mod payload;
-mod registry;
-pub mod responder;
-mod response;
-mod sink;
+mod http;
+pub mod js;
+

@@ -1,6 +1,8 @@
-//! Listener commands on the Mongoose thread: opening and closing listeners,
-//! and sinks (JavaScript threads) attaching to and leaving them.
+//! Listeners: a listening socket and the sinks its requests go to, and the
+//! listener commands on the Mongoose thread (opening and closing listeners,
+//! sinks attaching to and leaving them).
 
+use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 use std::os::raw::{c_int, c_void};
 use std::rc::Rc;
@@ -9,10 +11,9 @@ use std::sync::Arc;
 use mongoose_sys as sys;
 
 use super::{on_event, Engine};
-use crate::command::{Bound, ListenError, ListenerConfig};
-use crate::conn::Conn;
-use crate::listener::Listener;
-use crate::sink::RequestSink;
+use crate::bridge::command::{Bound, ListenError, ListenerConfig, Timeouts};
+use crate::bridge::request_sink::RequestSink;
+use crate::engine::mg_conn::MgConn;
 
 impl Engine {
   pub(super) fn listen(
@@ -41,7 +42,7 @@ impl Engine {
       return Err(ListenError { message });
     }
     // SAFETY: `ptr` is the new, live listener connection of this thread.
-    let conn = unsafe { Conn::new(ptr) };
+    let conn = unsafe { MgConn::new(ptr) };
     let id = conn.id();
     // SAFETY: as above; fn_data carries the listener id as an integer.
     unsafe { sys::mgn_conn_set_data(ptr, id as usize as *mut c_void) };
@@ -108,6 +109,73 @@ impl Engine {
           c.conn.close_now();
         }
       }
+    }
+  }
+}
+
+/// A listening socket, its settings, and the sinks (JavaScript threads) its requests go to.
+pub struct Listener {
+  pub conn: MgConn,
+  pub config: ListenerConfig,
+  /// Starts as `config.timeouts`; `SetTimeouts` changes it.
+  pub timeouts: Cell<Timeouts>,
+  pub sinks: RefCell<Vec<Arc<RequestSink>>>,
+  /// Where the next tie-break starts.
+  next_sink: Cell<usize>,
+  pub closed: Cell<bool>,
+}
+
+impl Listener {
+  pub fn new(conn: MgConn, config: ListenerConfig, sink: Option<Arc<RequestSink>>) -> Self {
+    Listener {
+      conn,
+      timeouts: Cell::new(config.timeouts),
+      config,
+      sinks: RefCell::new(sink.into_iter().collect()),
+      next_sink: Cell::new(0),
+      closed: Cell::new(false),
+    }
+  }
+
+  /// The sink with the fewest requests in flight; ties go round-robin.
+  pub fn pick_sink(&self) -> Option<Arc<RequestSink>> {
+    let sinks = self.sinks.borrow();
+    let n = sinks.len();
+    if n <= 1 {
+      return sinks.first().cloned();
+    }
+    let start = self.next_sink.get() % n;
+    let best = (0..n).map(|k| (start + k) % n).min_by_key(|&i| sinks[i].in_flight())?;
+    self.next_sink.set(best + 1);
+    Some(sinks[best].clone())
+  }
+
+  /// The sink for a connection's next request: the one that served its last
+  /// while it is still attached (its thread keeps the connection's socket),
+  /// else the least busy.
+  pub fn sink_for(&self, last: Option<&Arc<RequestSink>>) -> Option<Arc<RequestSink>> {
+    if let Some(last) = last {
+      if self.sinks.borrow().iter().any(|s| Arc::ptr_eq(s, last)) {
+        return Some(last.clone());
+      }
+    }
+    self.pick_sink()
+  }
+
+  /// Removes the sink with this id, returning it.
+  pub fn remove_sink(&self, sink_id: u64) -> Vec<Arc<RequestSink>> {
+    let mut sinks = self.sinks.borrow_mut();
+    let (gone, kept): (Vec<_>, Vec<_>) = sinks.drain(..).partition(|s| s.id() == sink_id);
+    *sinks = kept;
+    gone
+  }
+}
+
+impl Drop for Listener {
+  fn drop(&mut self) {
+    // No connection can produce requests for these sinks any more.
+    for sink in self.sinks.borrow().iter() {
+      sink.release();
     }
   }
 }

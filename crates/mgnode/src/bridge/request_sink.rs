@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 
-use crate::parser::ParsedRequest;
+use crate::http::request_parser::ParsedRequest;
 
 /// Static facts about a connection, captured once at accept.
 #[derive(Debug, Clone)]

@@ -5,17 +5,17 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::conn::Conn;
-use crate::file_body::FileBody;
-use crate::listener::Listener;
-use crate::outbox::Outbox;
-use crate::parser::{ParsedRequest, RequestParser};
-use crate::payload::Payload;
-use crate::response::error_response;
-use crate::sink::{Peer, RequestSink, SinkEvent};
+use crate::bridge::request_sink::{Peer, RequestSink, SinkEvent};
+use crate::engine::file_sender::FileBody;
+use crate::engine::listeners::Listener;
+use crate::engine::mg_conn::MgConn;
+use crate::engine::outbox::Outbox;
+use crate::engine::payload::Payload;
+use crate::http::canned::error_response;
+use crate::http::request_parser::{ParsedRequest, RequestParser};
 
 pub struct Connection {
-  pub conn: Conn,
+  pub conn: MgConn,
   pub listener: Rc<Listener>,
   pub peer: Arc<Peer>,
   pub parser: RequestParser,
@@ -30,7 +30,7 @@ pub struct Connection {
   pub parked: Option<(ParsedRequest, Instant)>,
   /// A file being sent as the body of the current response.
   pub file: Option<FileBody>,
-  /// Large writes waiting for the socket (see `outbox.rs`).
+  /// Large writes waiting for the socket (see [`super::outbox`]).
   out: Outbox,
   /// Close once everything queued is written.
   close_when_sent: bool,
@@ -48,7 +48,7 @@ pub struct Connection {
 }
 
 impl Connection {
-  pub fn new(conn: Conn, listener: Rc<Listener>, peer: Arc<Peer>, now: Instant) -> Self {
+  pub fn new(conn: MgConn, listener: Rc<Listener>, peer: Arc<Peer>, now: Instant) -> Self {
     Connection {
       conn,
       listener,

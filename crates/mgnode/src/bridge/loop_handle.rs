@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::command::Command;
+use crate::bridge::command::Command;
 
 /// The loop is between polls and will drain the channel before it sleeps.
 const AWAKE: u8 = 0;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use crate::doorbell::LoopHandle;
+use crate::bridge::loop_handle::LoopHandle;
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
 

@@ -9,10 +9,10 @@ use napi::bindgen_prelude::{Buffer, Float64ArraySlice};
 use napi::{Error, Result, Status};
 use napi_derive::napi;
 
-use crate::command::{BatchedWrite, Command, WriteBatch};
-use crate::doorbell::LoopHandle;
-use crate::payload::Payload;
-use crate::registry;
+use crate::bridge::command::{BatchedWrite, Command, WriteBatch};
+use crate::bridge::loop_handle::LoopHandle;
+use crate::bridge::registry;
+use crate::engine::payload::Payload;
 
 /// Writes responses for connections of one manager, from any thread.
 ///

@@ -4,12 +4,12 @@
 use std::time::Instant;
 
 use super::{Engine, LOW_WATER};
-use crate::command::{write_flags, WriteBatch};
-use crate::connection::Connection;
-use crate::file_body::{FileBody, QUEUE_LIMIT};
-use crate::payload::Payload;
-use crate::response::{chunk_prefix, LAST_CHUNK};
-use crate::sink::SinkEvent;
+use crate::bridge::command::{write_flags, WriteBatch};
+use crate::bridge::request_sink::SinkEvent;
+use crate::engine::connection::Connection;
+use crate::engine::file_sender::{FileBody, QUEUE_LIMIT};
+use crate::engine::payload::Payload;
+use crate::http::canned::{chunk_prefix, LAST_CHUNK};
 
 impl Engine {
   /// Response bytes from a `Write` command.

@@ -8,13 +8,13 @@ use napi::bindgen_prelude::{AsyncTask, Buffer, Function};
 use napi::{Env, Error, Result, Status, Task};
 use napi_derive::napi;
 
-use crate::command::{Command, ListenerConfig, Timeouts};
-use crate::doorbell::LoopHandle;
+use crate::bridge::command::{Command, ListenerConfig, Timeouts};
+use crate::bridge::loop_handle::LoopHandle;
+use crate::bridge::registry;
+use crate::bridge::request_sink::RequestSink;
 use crate::engine;
-use crate::events::EventSink;
-use crate::parser::Limits;
-use crate::registry;
-use crate::sink::RequestSink;
+use crate::http::request_parser::Limits;
+use crate::js::event_sink::EventSink;
 
 /// How long `listen` waits for the Mongoose thread to answer.
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);

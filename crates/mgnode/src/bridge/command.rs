@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use crossbeam_channel::Sender;
 
-use crate::parser::Limits;
-use crate::payload::Payload;
-use crate::sink::RequestSink;
+use crate::bridge::request_sink::RequestSink;
+use crate::engine::payload::Payload;
+use crate::http::request_parser::Limits;
 
 /// Flags of a [`Command::Write`].
 pub mod write_flags {

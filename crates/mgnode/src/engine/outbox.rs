@@ -15,8 +15,8 @@
 use std::collections::VecDeque;
 use std::io::IoSlice;
 
-use crate::conn::Conn;
-use crate::payload::Payload;
+use crate::engine::mg_conn::MgConn;
+use crate::engine::payload::Payload;
 
 /// Writes up to this size are copied into Mongoose's buffer when nothing waits here.
 pub const INLINE_MAX: usize = 16 * 1024;
@@ -48,13 +48,13 @@ impl Outbox {
   /// True when bytes wait here and Mongoose's buffer has run low enough to
   /// take more: empty for plain sockets (the socket has room), half the
   /// window under TLS.
-  pub fn has_room(&self, conn: Conn) -> bool {
+  pub fn has_room(&self, conn: MgConn) -> bool {
     let low = if conn.is_tls() { TLS_WINDOW / 2 } else { 1 };
     !self.is_empty() && conn.send_len() < low
   }
 
   /// Queues `data` on `conn` behind everything queued before it.
-  pub fn queue(&mut self, conn: Conn, data: Payload) {
+  pub fn queue(&mut self, conn: MgConn, data: Payload) {
     if data.is_empty() {
       return;
     }
@@ -67,7 +67,7 @@ impl Outbox {
   }
 
   /// Like `queue`, for bytes the caller keeps (chunk framing).
-  pub fn queue_copy(&mut self, conn: Conn, data: &[u8]) {
+  pub fn queue_copy(&mut self, conn: MgConn, data: &[u8]) {
     if self.is_empty() {
       conn.send(data);
     } else {
@@ -80,7 +80,7 @@ impl Outbox {
   /// socket takes everything; what is left is sliced into Mongoose's buffer so
   /// its poll wakes us when the socket has room. Returns how many of this
   /// outbox's bytes left it.
-  pub fn flush(&mut self, conn: Conn) -> usize {
+  pub fn flush(&mut self, conn: MgConn) -> usize {
     if self.is_empty() || conn.is_tls() {
       conn.flush();
     }
@@ -120,7 +120,7 @@ impl Outbox {
   }
 
   /// Copies up to `max` bytes into Mongoose's send buffer.
-  fn feed(&mut self, conn: Conn, max: usize) {
+  fn feed(&mut self, conn: MgConn, max: usize) {
     let mut room = max;
     while room > 0 {
       let Some(front) = self.buffers.front() else { break };

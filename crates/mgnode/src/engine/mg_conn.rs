@@ -1,4 +1,4 @@
-//! `Conn`: a safe handle over a Mongoose connection pointer, valid on the
+//! `MgConn`: a safe handle over a Mongoose connection pointer, valid on the
 //! Mongoose thread between its accept and close events.
 
 use std::io::IoSlice;
@@ -10,18 +10,18 @@ use mongoose_sys as sys;
 /// A live Mongoose connection.
 ///
 /// Only the engine creates these, on the Mongoose thread, from pointers that
-/// Mongoose handed to the event handler; the engine forgets a `Conn` in its
-/// `MG_EV_CLOSE` handler, before Mongoose frees the connection. `Conn` is not
+/// Mongoose handed to the event handler; the engine forgets a `MgConn` in its
+/// `MG_EV_CLOSE` handler, before Mongoose frees the connection. `MgConn` is not
 /// `Send`, so it cannot leave that thread.
 #[derive(Clone, Copy)]
-pub struct Conn(*mut sys::mg_connection);
+pub struct MgConn(*mut sys::mg_connection);
 
-impl Conn {
+impl MgConn {
   /// # Safety
   /// `ptr` must be a connection of a manager polled on this thread, and the
-  /// `Conn` must not be used after that connection's `MG_EV_CLOSE`.
+  /// `MgConn` must not be used after that connection's `MG_EV_CLOSE`.
   pub unsafe fn new(ptr: *mut sys::mg_connection) -> Self {
-    Conn(ptr)
+    MgConn(ptr)
   }
 
   pub fn as_ptr(self) -> *mut sys::mg_connection {
@@ -29,7 +29,7 @@ impl Conn {
   }
 
   pub fn id(self) -> u64 {
-    // SAFETY (all methods below): `self.0` is live per `Conn::new`'s contract.
+    // SAFETY (all methods below): `self.0` is live per `MgConn::new`'s contract.
     unsafe { sys::mgn_conn_id(self.0) }
   }
 

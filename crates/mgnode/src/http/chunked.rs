@@ -1,6 +1,6 @@
 //! Incremental decoder for `Transfer-Encoding: chunked` request bodies.
 
-use crate::body::Body;
+use crate::http::request_body::Body;
 
 /// Why a chunked body was refused.
 #[derive(Debug, PartialEq, Eq)]

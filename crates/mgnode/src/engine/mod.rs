@@ -12,21 +12,26 @@ use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-mod listeners;
-mod responses;
+pub mod connection;
+pub mod file_sender;
+pub mod listeners;
+pub mod mg_conn;
+pub mod outbox;
+pub mod payload;
 mod timeouts;
+mod writing;
 
 use crossbeam_channel::Receiver;
 use mongoose_sys as sys;
 
-use crate::command::Command;
-use crate::conn::Conn;
-use crate::connection::Connection;
-use crate::doorbell::{BellReceiver, LoopHandle};
-use crate::listener::Listener;
-use crate::parser::Parsed;
-use crate::response::CONTINUE;
-use crate::sink::{Peer, RequestSink};
+use crate::bridge::command::Command;
+use crate::bridge::loop_handle::{BellReceiver, LoopHandle};
+use crate::bridge::request_sink::{Peer, RequestSink};
+use crate::engine::connection::Connection;
+use crate::engine::listeners::Listener;
+use crate::engine::mg_conn::MgConn;
+use crate::http::canned::CONTINUE;
+use crate::http::request_parser::Parsed;
 
 /// Below this many unsent bytes a connection counts as drained.
 const LOW_WATER: usize = 64 * 1024;
@@ -159,7 +164,7 @@ unsafe extern "C" fn on_event(c: *mut sys::mg_connection, ev: c_int, _ev_data: *
     if let Ok(mut guard) = e.try_borrow_mut() {
       if let Some(engine) = guard.as_mut() {
         // SAFETY: Mongoose passes a live connection of this thread's manager.
-        let conn = unsafe { Conn::new(c) };
+        let conn = unsafe { MgConn::new(c) };
         engine.on_event(conn, event);
       }
     }
@@ -167,7 +172,7 @@ unsafe extern "C" fn on_event(c: *mut sys::mg_connection, ev: c_int, _ev_data: *
 }
 
 impl Engine {
-  fn on_event(&mut self, conn: Conn, event: Event) {
+  fn on_event(&mut self, conn: MgConn, event: Event) {
     match event {
       Event::Read => self.process(conn.id()),
       Event::Accept => self.on_accept(conn),
@@ -175,7 +180,7 @@ impl Engine {
     }
   }
 
-  fn on_accept(&mut self, conn: Conn) {
+  fn on_accept(&mut self, conn: MgConn) {
     // SAFETY: the accepted connection inherited the listener's fn_data, which
     // is the listener id we stored there (an integer, not a pointer).
     let listener_id = unsafe { sys::mgn_conn_data(conn.as_ptr()) } as usize as u64;

@@ -6,9 +6,9 @@ use napi::bindgen_prelude::{Array, BufferSlice, Float64Array};
 use napi::{Env, Result};
 use napi_derive::napi;
 
-use crate::batch::EventBatch;
-use crate::body::Body;
-use crate::sink::RequestSink;
+use crate::bridge::request_sink::RequestSink;
+use crate::http::request_body::Body;
+use crate::js::event_batch::EventBatch;
 
 /// Where one JavaScript thread takes the engine's events for a listener.
 /// Its callback (given to `listen`) is called with no arguments whenever
@@ -34,7 +34,7 @@ impl EventSink {
   }
 
   /// Takes every event queued since the last call as
-  /// `[text, numbers, ...bodies]` (see `EventBatch` in `batch.rs` for the
+  /// `[text, numbers, ...bodies]` (see [`crate::js::event_batch::EventBatch`] for the
   /// layout and `dispatch.ts` for the reader), or `null` when there is none.
   /// After the callback rings, call it until it returns `null` (a later turn
   /// of the event loop may do so): until then the engine does not ring again.

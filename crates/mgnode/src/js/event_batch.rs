@@ -9,8 +9,8 @@
 //! string units), and the request bodies. JavaScript walks the numbers and
 //! slices the text, which V8 does without copying long fields.
 
-use crate::body::Body;
-use crate::sink::SinkEvent;
+use crate::bridge::request_sink::SinkEvent;
+use crate::http::request_body::Body;
 
 /// Event kinds, the first number of each event.
 pub const KIND_REQUEST: f64 = 0.0;
@@ -91,8 +91,8 @@ mod tests {
   use std::sync::Arc;
 
   use super::*;
-  use crate::parser::{Head, ParsedRequest};
-  use crate::sink::Peer;
+  use crate::bridge::request_sink::Peer;
+  use crate::http::request_parser::{Head, ParsedRequest};
 
   fn request(conn_id: u64, target: &str, headers: &[&str], body: &[u8]) -> SinkEvent {
     let peer = Arc::new(Peer {

@@ -6,8 +6,8 @@
 //! headers past its fixed table, and lets a bodiless POST swallow the next
 //! pipelined request. Here every refusal has a status code.
 
-use crate::body::Body;
-use crate::chunked::{ChunkError, ChunkedDecoder};
+use crate::http::chunked::{ChunkError, ChunkedDecoder};
+use crate::http::request_body::Body;
 
 /// Limits of one listener.
 #[derive(Debug, Clone)]
