@@ -13,15 +13,6 @@ const RealRequest = globalThis.Request
 const EMPTY = Buffer.alloc(0)
 const noop = (): void => {}
 
-/** Methods the Fetch standard upper-cases whatever case the client used. */
-const NORMALISED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'])
-
-function normaliseMethod(method: string): string {
-  if (method === 'GET' || method === 'POST') return method
-  const upper = method.toUpperCase()
-  return upper !== method && NORMALISED.has(upper) ? upper : method
-}
-
 /** Headers in arrival order, duplicates appended; a value Node's `Headers` rejects is left out. */
 function headersFrom(rawHeaders: readonly string[]): Headers {
   const headers = new Headers()
@@ -90,7 +81,8 @@ export class LazyRequest {
   }
 
   get method(): string {
-    return normaliseMethod(this.#req.method)
+    // The engine passes only node:http's methods, all upper case, so none needs the Fetch standard's normalising.
+    return this.#req.method
   }
 
   get url(): string {

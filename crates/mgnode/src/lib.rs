@@ -21,4 +21,3 @@ mod bridge;
 mod engine;
 mod http;
 pub mod js;
-

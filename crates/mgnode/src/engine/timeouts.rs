@@ -41,7 +41,7 @@ impl Engine {
         continue;
       }
       if let Some(started) = c.request_started {
-        let limit = if c.parser.at_request_start() { timeouts.headers_ms } else { timeouts.request_ms };
+        let limit = if c.parser.reading_head() { timeouts.headers_ms } else { timeouts.request_ms };
         if limit > 0 && now.duration_since(started) > Duration::from_millis(limit) {
           conn.consume(usize::MAX);
           c.refuse(408);

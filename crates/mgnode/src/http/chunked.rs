@@ -1,118 +1,203 @@
-//! Incremental decoder for `Transfer-Encoding: chunked` request bodies.
+//! Incremental, strict decoder for `Transfer-Encoding: chunked` request
+//! bodies (RFC 9112 §7.1).
+//!
+//! Strict in the ways node:http is, so that no two parsers can disagree on
+//! where a body ends: a chunk size has at least one hex digit and nothing but
+//! an extension after it (no white space), extensions are `;name[=value]`
+//! with token or quoted-string values, line ends are CRLF only, chunk data is
+//! followed by exactly CRLF, and trailer lines are well-formed header fields.
 
-use crate::http::request_body::Body;
+use super::syntax::{hex_value, is_field_value, is_qdtext, is_token};
 
 /// Why a chunked body was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ChunkError {
   /// Bad chunk syntax: 400.
   Malformed,
-  /// Body grew past the limit: 413.
+  /// The body, or a chunk-size line with its extensions, grew past its limit: 413.
   TooLarge,
+}
+
+impl ChunkError {
+  pub fn status(&self) -> u16 {
+    match self {
+      ChunkError::Malformed => 400,
+      ChunkError::TooLarge => 413,
+    }
+  }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-  /// Expecting a `size[;ext]\r\n` line.
+  /// The first hex digit of a chunk size.
+  SizeStart,
   Size,
+  /// After `;`: the first byte of an extension name.
+  ExtNameStart,
+  ExtName,
+  /// After `=`: a token or a quoted string.
+  ExtValueStart,
+  ExtToken,
+  ExtQuoted,
+  /// After a backslash in a quoted string.
+  ExtEscape,
+  ExtQuotedEnd,
+  SizeLf,
   /// Inside chunk data, this many bytes left.
   Data(u64),
-  /// Expecting the CRLF that closes a chunk's data.
-  DataEnd,
-  /// After the last chunk: trailer lines until an empty one.
-  Trailers,
+  DataCr,
+  DataLf,
+  /// After the last chunk: a trailer field, or the empty line that ends the body.
+  TrailerStart,
+  TrailerName,
+  TrailerValue,
+  TrailerLf,
+  EndLf,
   Done,
 }
 
-/// Longest chunk-size line or trailer section we accept.
-const MAX_LINE: usize = 4096;
+/// Longest chunk-size line, extensions included (node:http also refuses
+/// longer ones, with 413, since unbounded extensions cost the server memory).
+const MAX_SIZE_LINE: usize = 16 * 1024;
+/// Largest trailer section.
 const MAX_TRAILERS: usize = 16 * 1024;
 
-/// Decodes chunked framing into a body buffer as bytes arrive.
+/// Decodes chunked framing as bytes arrive.
 #[derive(Debug)]
 pub struct ChunkedDecoder {
   state: State,
-  trailer_bytes: usize,
+  /// The chunk size being read.
+  size: u64,
+  /// Bytes of the current size line, or of the trailers.
+  line_bytes: usize,
+  /// Data bytes decoded so far.
+  decoded: u64,
 }
 
 impl ChunkedDecoder {
   pub fn new() -> Self {
-    ChunkedDecoder { state: State::Size, trailer_bytes: 0 }
+    ChunkedDecoder { state: State::SizeStart, size: 0, line_bytes: 0, decoded: 0 }
   }
 
   pub fn is_done(&self) -> bool {
     self.state == State::Done
   }
 
-  /// Consumes as much of `input` as possible, appending decoded data to `body`.
-  /// Returns how many input bytes were consumed. Trailers are read and dropped.
-  pub fn feed(&mut self, input: &[u8], body: &mut Body, max_body: usize) -> Result<usize, ChunkError> {
+  /// Consumes as much of `input` as it can, handing decoded data to `data`
+  /// in order, and returns how many input bytes it consumed. A chunk that
+  /// would take the body past `max_body` bytes is refused before its data.
+  /// Trailers are checked and dropped.
+  pub fn feed(&mut self, input: &[u8], max_body: u64, mut data: impl FnMut(&[u8])) -> Result<usize, ChunkError> {
+    use ChunkError::{Malformed, TooLarge};
     let mut pos = 0;
-    while pos < input.len() {
-      let rest = &input[pos..];
-      match self.state {
-        State::Size => match httparse::parse_chunk_size(rest) {
-          Ok(httparse::Status::Complete((used, size))) => {
-            pos += used;
-            if size > (max_body - body.len()) as u64 {
-              return Err(ChunkError::TooLarge);
-            }
-            self.state = if size == 0 { State::Trailers } else { State::Data(size) };
+    while pos < input.len() && self.state != State::Done {
+      if let State::Data(left) = self.state {
+        let take = left.min((input.len() - pos) as u64) as usize;
+        data(&input[pos..pos + take]);
+        pos += take;
+        let left = left - take as u64;
+        self.state = if left > 0 { State::Data(left) } else { State::DataCr };
+        continue;
+      }
+      let b = input[pos];
+      self.state = match self.state {
+        State::SizeStart => {
+          let digit = hex_value(b).ok_or(Malformed)?;
+          self.size = digit;
+          self.line_bytes = 0;
+          State::Size
+        }
+        State::Size => match b {
+          b'\r' => State::SizeLf,
+          b';' => State::ExtNameStart,
+          _ => {
+            let digit = hex_value(b).ok_or(Malformed)?;
+            self.size = self.size.checked_mul(16).and_then(|n| n.checked_add(digit)).ok_or(Malformed)?;
+            State::Size
           }
-          Ok(httparse::Status::Partial) => {
-            if rest.len() > MAX_LINE {
-              return Err(ChunkError::Malformed);
-            }
-            break;
-          }
-          Err(_) => return Err(ChunkError::Malformed),
         },
-        State::Data(left) => {
-          let take = (left.min(rest.len() as u64)) as usize;
-          body.extend_from_slice(&rest[..take]);
-          pos += take;
-          let left = left - take as u64;
-          self.state = if left == 0 { State::DataEnd } else { State::Data(left) };
-        }
-        State::DataEnd => {
-          if rest.len() < 2 {
-            if rest[0] != b'\r' {
-              return Err(ChunkError::Malformed);
+        State::ExtNameStart if is_token(b) => State::ExtName,
+        State::ExtName => match b {
+          b'=' => State::ExtValueStart,
+          b';' => State::ExtNameStart,
+          b'\r' => State::SizeLf,
+          _ if is_token(b) => State::ExtName,
+          _ => return Err(Malformed),
+        },
+        State::ExtValueStart => match b {
+          b'"' => State::ExtQuoted,
+          _ if is_token(b) => State::ExtToken,
+          _ => return Err(Malformed),
+        },
+        State::ExtToken => match b {
+          b';' => State::ExtNameStart,
+          b'\r' => State::SizeLf,
+          _ if is_token(b) => State::ExtToken,
+          _ => return Err(Malformed),
+        },
+        State::ExtQuoted => match b {
+          b'"' => State::ExtQuotedEnd,
+          b'\\' => State::ExtEscape,
+          _ if is_qdtext(b) => State::ExtQuoted,
+          _ => return Err(Malformed),
+        },
+        State::ExtEscape if is_field_value(b) => State::ExtQuoted,
+        State::ExtQuotedEnd => match b {
+          b';' => State::ExtNameStart,
+          b'\r' => State::SizeLf,
+          _ => return Err(Malformed),
+        },
+        State::SizeLf if b == b'\n' => {
+          if self.size == 0 {
+            self.line_bytes = 0;
+            State::TrailerStart
+          } else {
+            if self.size > max_body.saturating_sub(self.decoded) {
+              return Err(TooLarge);
             }
-            break;
+            self.decoded += self.size;
+            State::Data(self.size)
           }
-          if &rest[..2] != b"\r\n" {
-            return Err(ChunkError::Malformed);
-          }
-          pos += 2;
-          self.state = State::Size;
         }
-        State::Trailers => {
-          // Each trailer line ends with CRLF; an empty line ends the body.
-          match rest.windows(2).position(|w| w == b"\r\n") {
-            Some(0) => {
-              pos += 2;
-              self.state = State::Done;
-            }
-            Some(end) => {
-              self.trailer_bytes += end + 2;
-              if self.trailer_bytes > MAX_TRAILERS {
-                return Err(ChunkError::Malformed);
-              }
-              pos += end + 2;
-            }
-            None => {
-              if self.trailer_bytes + rest.len() > MAX_TRAILERS {
-                return Err(ChunkError::Malformed);
-              }
-              break;
-            }
-          }
+        State::DataCr if b == b'\r' => State::DataLf,
+        State::DataLf if b == b'\n' => State::SizeStart,
+        State::TrailerStart => match b {
+          b'\r' => State::EndLf,
+          _ if is_token(b) => State::TrailerName,
+          // White space first is obs-fold, refused in trailers as in heads.
+          _ => return Err(Malformed),
+        },
+        State::TrailerName => match b {
+          b':' => State::TrailerValue,
+          _ if is_token(b) => State::TrailerName,
+          _ => return Err(Malformed),
+        },
+        State::TrailerValue => match b {
+          b'\r' => State::TrailerLf,
+          _ if is_field_value(b) => State::TrailerValue,
+          _ => return Err(Malformed),
+        },
+        State::TrailerLf if b == b'\n' => State::TrailerStart,
+        State::EndLf if b == b'\n' => State::Done,
+        _ => return Err(Malformed),
+      };
+      pos += 1;
+      if !matches!(self.state, State::Data(_)) {
+        self.line_bytes += 1;
+        let limit = if self.in_trailers() { MAX_TRAILERS } else { MAX_SIZE_LINE };
+        if self.line_bytes > limit {
+          return Err(if self.in_trailers() { Malformed } else { TooLarge });
         }
-        State::Done => break,
       }
     }
     Ok(pos)
+  }
+
+  fn in_trailers(&self) -> bool {
+    matches!(
+      self.state,
+      State::TrailerStart | State::TrailerName | State::TrailerValue | State::TrailerLf | State::EndLf
+    )
   }
 }
 
@@ -120,31 +205,78 @@ impl ChunkedDecoder {
 mod tests {
   use super::*;
 
+  /// Decodes `parts` fed one after the other, as reads would deliver them.
   fn decode_all(parts: &[&[u8]]) -> Result<(Vec<u8>, bool), ChunkError> {
     let mut d = ChunkedDecoder::new();
-    let mut body = Body::new();
+    let mut body = Vec::new();
     let mut pending = Vec::new();
     for p in parts {
       pending.extend_from_slice(p);
-      let used = d.feed(&pending, &mut body, 1 << 20)?;
+      let used = d.feed(&pending, 1 << 20, |bytes| body.extend_from_slice(bytes))?;
       pending.drain(..used);
     }
-    Ok((body.to_vec(), d.is_done()))
+    Ok((body, d.is_done()))
+  }
+
+  fn decode(wire: &[u8]) -> Result<(Vec<u8>, bool), ChunkError> {
+    let whole = decode_all(&[wire]);
+    let bytes: Vec<&[u8]> = wire.chunks(1).collect();
+    assert_eq!(whole, decode_all(&bytes), "byte by byte differs: {}", String::from_utf8_lossy(wire));
+    whole
   }
 
   #[test]
   fn decodes_in_one_piece_and_byte_by_byte() {
-    let wire = b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-T: 1\r\n\r\n";
-    assert_eq!(decode_all(&[wire]).unwrap(), (b"hello world".to_vec(), true));
-    let bytes: Vec<&[u8]> = wire.chunks(1).collect();
-    assert_eq!(decode_all(&bytes).unwrap(), (b"hello world".to_vec(), true));
+    let wire =
+      b"5\r\nhello\r\n6;ext=1;q=\"a \\\" b\";flag\r\n world\r\n000A\r\n0123456789\r\n0\r\nX-T: 1\r\nY:\r\n\r\n";
+    assert_eq!(decode(wire).unwrap(), (b"hello world0123456789".to_vec(), true));
   }
 
   #[test]
-  fn rejects_bad_framing_and_oversize() {
-    assert_eq!(decode_all(&[b"zz\r\n"]), Err(ChunkError::Malformed));
-    assert_eq!(decode_all(&[b"1\r\nab\r\n"]), Err(ChunkError::Malformed));
+  fn stops_at_the_end_of_the_body() {
     let mut d = ChunkedDecoder::new();
-    assert_eq!(d.feed(b"ffffff\r\n", &mut Body::new(), 1024), Err(ChunkError::TooLarge));
+    let used = d.feed(b"1\r\na\r\n0\r\n\r\nGET / HTTP/1.1\r\n", 100, |_| {}).unwrap();
+    assert_eq!(used, 11);
+    assert!(d.is_done());
+  }
+
+  #[test]
+  fn refuses_what_node_refuses() {
+    let malformed: &[&[u8]] = &[
+      b"\r\n",                      // empty size line (read as the last chunk by lenient parsers)
+      b"zz\r\n",                    // not hex
+      b"0x5\r\nhello\r\n0\r\n\r\n", // C-style prefix
+      b" 5\r\nhello\r\n0\r\n\r\n",  // white space before
+      b"5 \r\nhello\r\n0\r\n\r\n",  // white space after
+      b"5 ;a=b\r\nhello\r\n0\r\n\r\n",
+      b"5;\r\nhello\r\n0\r\n\r\n",   // bare `;`
+      b"5;a=\r\nhello\r\n0\r\n\r\n", // `=` without a value
+      b"5;a=\"b\r\nhello\r\n0\r\n\r\n",
+      b"5;a b\r\nhello\r\n0\r\n\r\n",
+      b"5\nhello\r\n0\r\n\r\n", // bare LF
+      b"5\r\nhelloXX0\r\n\r\n", // data not followed by CRLF
+      b"5\r\nhello\n0\r\n\r\n",
+      b"5\r\nhello\r\n\r\n0\r\n\r\n", // blank line between chunks
+      b"0\r\nfoo\r\n\r\n",            // trailer without a colon
+      b"0\r\nX: a\x00b\r\n\r\n",      // NUL in a trailer
+      b"0\r\nX : 1\r\n\r\n",          // space before the colon
+      b"0\r\nX: 1\r\n folded\r\n\r\n",
+      b"0\r\n\n",
+      b"fffffffffffffffff\r\n", // overflows 64 bits
+    ];
+    for wire in malformed {
+      assert_eq!(decode(wire), Err(ChunkError::Malformed), "{}", String::from_utf8_lossy(wire));
+    }
+  }
+
+  #[test]
+  fn refuses_oversize_bodies_and_lines_with_413() {
+    let mut d = ChunkedDecoder::new();
+    assert_eq!(d.feed(b"401\r\n", 1024, |_| {}), Err(ChunkError::TooLarge));
+    let mut d = ChunkedDecoder::new();
+    assert_eq!(d.feed(b"200\r\n", 1024, |_| {}), Ok(5));
+    let mut long = b"1;a=".to_vec();
+    long.extend(std::iter::repeat_n(b'x', MAX_SIZE_LINE));
+    assert_eq!(ChunkedDecoder::new().feed(&long, 1024, |_| {}), Err(ChunkError::TooLarge));
   }
 }

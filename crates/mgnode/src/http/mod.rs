@@ -5,4 +5,6 @@
 pub mod canned;
 pub mod chunked;
 pub mod request_body;
+pub mod request_head;
 pub mod request_parser;
+pub mod syntax;

@@ -42,7 +42,7 @@ impl NativeListenOptions {
     };
     ListenerConfig {
       limits: Limits {
-        max_body: self.max_body_size.map(|n| n.max(0.0) as usize).unwrap_or(16 << 20),
+        max_body: self.max_body_size.map(|n| n.max(0.0) as u64).unwrap_or(16 << 20),
         max_head: self.max_header_size.unwrap_or(16 * 1024) as usize,
         max_headers: self.max_headers.unwrap_or(100).max(1) as usize,
       },
