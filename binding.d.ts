@@ -20,8 +20,15 @@ export declare class EventSink {
   /** Process-wide id of this sink (for `Manager.detachSink`). */
   get sinkId(): number
   /**
+   * Which requests make a raw connection of this thread's: `upgrade` ones
+   * (node:http: the server has an `upgrade` listener) and `CONNECT`
+   * (a `connect` listener). Without, an upgrade request is an ordinary one
+   * after which the connection closes, and a CONNECT is dropped.
+   */
+  setUpgrades(upgrade: boolean, connect: boolean): void
+  /**
    * Takes every event queued since the last call as
-   * `[text, numbers, ...bodies]` (see `EventBatch` in `batch.rs` for the
+   * `[text, numbers, ...bodies]` (see [`crate::js::event_batch::EventBatch`] for the
    * layout and `dispatch.ts` for the reader), or `null` when there is none.
    * After the callback rings, call it until it returns `null` (a later turn
    * of the event loop may do so): until then the engine does not ring again.
@@ -101,10 +108,7 @@ export declare class Responder {
    * `socket.write`). The reference costs more than copying a small body.
    */
   respondShared(connId: number, head: string, body: Buffer, flags: number): void
-  /**
-   * Queues response bytes for a connection. `flags`: 1 end, 2 close after,
-   * 4 report drain, 8 frame as a chunk.
-   */
+  /** Queues response bytes for a connection; `flags` are [`WriteFlag`] bits. */
   write(connId: number, data: Uint8Array, flags: number): void
   /** Like `write`, without copying `data` (see `respondShared`). */
   writeShared(connId: number, data: Buffer, flags: number): void
@@ -127,7 +131,7 @@ export declare class Responder {
   /**
    * Sends `length` bytes of the file at `path`, from `offset`, as the rest of
    * the response body (the head must already be written); the engine reads
-   * the file itself. `flags` apply when it is done (1 end, 2 close after).
+   * the file itself. `flags` ([`WriteFlag`] End, Close) apply when it is done.
    */
   sendFile(connId: number, path: string, offset: number, length: number, flags: number): void
   /**
@@ -135,6 +139,12 @@ export declare class Responder {
    * responses closes once the last response has gone out.
    */
   abort(connId: number): void
+  /**
+   * Tells the engine JavaScript has read `bytes` more of a connection's
+   * streamed body or upgraded stream, so it may read that much more from
+   * the socket (it stops while 256 KiB are unread).
+   */
+  ack(connId: number, bytes: number): void
   /**
    * Queues the commands that follow without waking the engine, until
    * `releaseRings`: a batch of responses written together costs one wake-up
@@ -153,6 +163,30 @@ export declare class Responder {
  * to whichever sink has the fewest in flight.
  */
 export declare function attachSink(managerId: number, listenerId: number, onEvents: () => void): EventSink
+
+/** The kind of an event in a batch: the first number of each. */
+export declare const enum EventKind {
+  /**
+   * `[0, connId, httpMinor, flags, remotePort, localPort, bodyIndex,
+   * headerCount, len(method), len(url), len(remoteAddress),
+   * len(localAddress), len(name0), len(value0), ...]`.
+   */
+  Request = 0,
+  /** `[1, connId]`: the send buffer drained after a write asked to be told. */
+  Drain = 1,
+  /** `[2, connId]`: the connection closed (or moved to another thread). */
+  Closed = 2,
+  /** `[3, connId, bodyIndex]`: more of a streamed body or upgraded stream. */
+  Data = 3,
+  /** `[4, connId]`: the streamed body is complete, or the upgraded stream's peer finished sending. */
+  End = 4,
+  /**
+   * `[5, connId]`: the peer finished sending while its request was with
+   * JavaScript, unanswered: node:http treats the client as gone (the
+   * request is aborted), as do most servers.
+   */
+  Hangup = 5,
+}
 
 /** What `Manager.listen` returns. */
 export interface ListenResult {
@@ -177,4 +211,35 @@ export interface NativeListenOptions {
   /** PEM certificate chain; with `tlsKey`, makes this an HTTPS listener. */
   tlsCert?: Buffer
   tlsKey?: Buffer
+}
+
+/** Numbers a request takes in a batch before its header lengths. */
+export declare const REQUEST_FIXED_NUMBERS: number
+
+/** Bits of a request's flags number. */
+export declare const enum RequestFlag {
+  Tls = 1,
+  KeepAlive = 2,
+  /** The body follows in `Data` events and an `End`. */
+  Streamed = 4,
+  /**
+   * The connection is upgraded: the body is the bytes after the head, the
+   * stream follows in `Data` events.
+   */
+  Upgrade = 8,
+}
+
+/** Flags of a write: bits of the `flags` number of `Responder.write` and friends. */
+export declare const enum WriteFlag {
+  /**
+   * This write ends the response (on an upgraded connection: shut its
+   * sending side once everything is written).
+   */
+  End = 1,
+  /** Close the connection once the response is flushed. */
+  Close = 2,
+  /** Tell JS (a `Drain` event) when the send buffer is low again. */
+  WantDrain = 4,
+  /** Frame the data as one chunk; with `End`, also send the last chunk. */
+  Chunked = 8,
 }

@@ -839,3 +839,7 @@ module.exports.EventSink = nativeBinding.EventSink
 module.exports.Manager = nativeBinding.Manager
 module.exports.Responder = nativeBinding.Responder
 module.exports.attachSink = nativeBinding.attachSink
+module.exports.EventKind = nativeBinding.EventKind
+module.exports.REQUEST_FIXED_NUMBERS = nativeBinding.REQUEST_FIXED_NUMBERS
+module.exports.RequestFlag = nativeBinding.RequestFlag
+module.exports.WriteFlag = nativeBinding.WriteFlag

@@ -2,7 +2,7 @@
 import test from 'ava'
 import http from 'node:http'
 import crypto from 'node:crypto'
-import { startServer, sha256, sleep, within } from './helpers/server.mjs'
+import { startServer, sha256, sleep, wholeBody, within } from './helpers/server.mjs'
 import { RawClient, requestHead, simpleGet, preview } from './helpers/raw.mjs'
 
 const MiB = 1024 * 1024
@@ -24,14 +24,17 @@ function request(opts, body) {
 }
 
 test('10 MiB request body arrives intact and is echoed intact', async (t) => {
-  let seenLen, seenHash
-  const { port } = await startServer(t, (req, reply) => {
-    seenLen = req.body.length
-    seenHash = sha256(req.body)
-    reply.send(200, { 'X-Sha256': seenHash }, req.body)
+  let seenLen, seenHash, streamed
+  const { port } = await startServer(t, async (req, reply) => {
+    streamed = req.streamed
+    const body = await wholeBody(req)
+    seenLen = body.length
+    seenHash = sha256(body)
+    reply.send(200, { 'X-Sha256': seenHash }, body)
   })
   const res = await request({ port, method: 'POST', path: '/echo', headers: { 'Content-Length': big.length } }, big)
   t.is(res.status, 200)
+  t.true(streamed, 'a 10 MiB body streams')
   t.is(seenLen, big.length)
   t.is(seenHash, bigHash)
   t.is(res.headers['x-sha256'], bigHash)
@@ -41,10 +44,11 @@ test('10 MiB request body arrives intact and is echoed intact', async (t) => {
 
 test('10 MiB chunked request body (node:http without length) arrives intact', async (t) => {
   let seenHash, seenTE
-  const { port } = await startServer(t, (req, reply) => {
-    seenHash = sha256(req.body)
+  const { port } = await startServer(t, async (req, reply) => {
+    const body = await wholeBody(req)
+    seenHash = sha256(body)
     seenTE = req.rawHeaders.some((h) => /chunked/i.test(h))
-    reply.send(200, {}, String(req.body.length))
+    reply.send(200, {}, String(body.length))
   })
   const res = await new Promise((resolve, reject) => {
     const r = http.request({ host: '127.0.0.1', port, method: 'PUT', path: '/', agent: false }, (res) => {
@@ -205,7 +209,7 @@ test('chunked request body is decoded (sizes in hex, extensions, trailers) and t
 })
 
 test('chunked request body sent in pieces over time is decoded', async (t) => {
-  const { port } = await startServer(t, (req, reply) => reply.send(200, {}, req.body))
+  const { port } = await startServer(t, async (req, reply) => reply.send(200, {}, await wholeBody(req)))
   const client = await RawClient.connect(port)
   t.teardown(() => client.destroy())
   await client.write(requestHead('POST', '/slow', { 'Transfer-Encoding': 'chunked' }))

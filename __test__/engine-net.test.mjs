@@ -5,7 +5,7 @@ import http from 'node:http'
 import net from 'node:net'
 import tls from 'node:tls'
 import crypto from 'node:crypto'
-import { Manager, startServer, makeCert, sha256, within } from './helpers/server.mjs'
+import { Manager, startServer, makeCert, sha256, wholeBody, within } from './helpers/server.mjs'
 import { RawClient, requestHead } from './helpers/raw.mjs'
 
 function fetchVia(mod, opts, body) {
@@ -119,9 +119,9 @@ test('https:// keep-alive, a 1 MiB upload and a 1 MiB download over one TLS conn
   const conns = new Set()
   const { port } = await startServer(
     t,
-    (req, reply) => {
+    async (req, reply) => {
       conns.add(req.connId)
-      if (req.method === 'POST') reply.send(200, {}, sha256(req.body))
+      if (req.method === 'POST') reply.send(200, {}, sha256(await wholeBody(req)))
       else reply.send(200, {}, Buffer.alloc(1024 * 1024, req.url.length))
     },
     { tls: { cert, key } },

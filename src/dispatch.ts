@@ -3,6 +3,7 @@
  * one JavaScript thread, and routes drain/close events to their replies.
  */
 import { AsyncResource } from 'node:async_hooks'
+import type { Readable } from 'node:stream'
 
 import { EventKind, REQUEST_FIXED_NUMBERS, RequestFlag } from './native'
 import type { EventBatch, NativeEventSink, NativeResponder } from './native'
@@ -51,6 +52,10 @@ class IncomingRequest implements EngineRequest {
   localPort: number
   tls: boolean
   keepAlive: boolean
+  streamed: boolean
+  upgrade: boolean
+  /** The reply, for a streamed body's stream. */
+  _reply: Reply | null = null
 
   constructor(reader: BatchReader, at: number) {
     const n = reader.numbers
@@ -71,6 +76,13 @@ class IncomingRequest implements EngineRequest {
     this.rawHeaders = raw
     this.tls = (flags & RequestFlag.Tls) !== 0
     this.keepAlive = (flags & RequestFlag.KeepAlive) !== 0
+    this.streamed = (flags & RequestFlag.Streamed) !== 0
+    this.upgrade = (flags & RequestFlag.Upgrade) !== 0
+  }
+
+  /** Made on first use: the node:http layer reads the body through its socket instead. */
+  get bodyStream(): Readable | null {
+    return this.streamed && this._reply !== null ? this._reply._openBody(this.body) : null
   }
 }
 
@@ -201,7 +213,15 @@ export class Dispatcher implements ReplyHost {
       }
       const connId = n[at + 1]
       const reply = this.replies.get(connId)
+      if (kind === EventKind.Data) {
+        const body = n[at + 2]
+        reply?._data(reader.batch[2 + body] as Buffer)
+        this.#at = at + 3
+        continue
+      }
       if (kind === EventKind.Drain) reply?._drained()
+      else if (kind === EventKind.End) reply?._end()
+      else if (kind === EventKind.Hangup) reply?._hangup()
       else {
         reply?._clientGone()
         this.#connectionGone?.(connId)
@@ -226,6 +246,11 @@ export class Dispatcher implements ReplyHost {
   #request(req: IncomingRequest): PromiseLike<unknown> | undefined {
     const reply = new Reply(this, req.connId, req.method === 'HEAD', req.keepAlive, req.httpVersion === '1.0')
     this.replies.add(reply)
+    if (req.upgrade) reply._upgraded(req.body.length)
+    else if (req.streamed) {
+      req._reply = reply
+      reply._streamed(req.body.length)
+    }
     try {
       const result = this.#handler(req, reply) as PromiseLike<unknown> | undefined
       if (result !== undefined && result !== null && typeof result.then === 'function') {

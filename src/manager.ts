@@ -105,6 +105,14 @@ export class Manager {
     this.native.setTimeouts(listenerId, t.headersTimeout ?? 60_000, t.requestTimeout ?? 300_000, t.keepAliveTimeout ?? 5000, t.streamTimeout ?? 5000)
   }
 
+  /**
+   * Which requests leave HTTP on this thread's listener: upgrades (node:http:
+   * an `upgrade` listener) and CONNECT (a `connect` listener). @internal
+   */
+  setUpgrades(listenerId: number, upgrade: boolean, connect: boolean): void {
+    this.#listeners.get(listenerId)?.sink?.setUpgrades(upgrade, connect)
+  }
+
   /** Closes the idle keep-alive connections of a listener. @internal */
   closeIdle(listenerId: number): void {
     if (this.#closing === null) this.native.closeIdle(listenerId)

@@ -6,6 +6,8 @@
  * Content-Length was given). `writeRaw` is for adapters that frame HTTP
  * themselves, such as node:http's `ServerResponse`.
  */
+import { Readable } from 'node:stream'
+
 import { dateHeader, serialiseHeaders, statusLine } from './headers'
 import { MgnodeError } from './errors'
 import { WriteFlag } from './native'
@@ -22,10 +24,31 @@ export interface ReplyHost {
   readonly replies: ConnectionTable<Reply>
 }
 
-/** Receives a reply's drain and close notifications. */
+/** Receives a reply's drain and close notifications, and a streamed body's or upgraded stream's bytes. */
 export interface ReplyObserver {
   _drained(): void
   _gone(): void
+  /** More bytes; `Reply.ackRead()` once they are read lets the engine read on. */
+  _data?(chunk: Buffer): void
+  /** The body is complete, or the upgraded stream's peer finished sending. */
+  _end?(): void
+}
+
+/**
+ * A streamed request body (`EngineRequest.bodyStream`): a Readable that lets
+ * the engine read on as it is read.
+ */
+class BodyStream extends Readable {
+  #reply: Reply
+
+  constructor(reply: Reply) {
+    super()
+    this.#reply = reply
+  }
+
+  override _read(): void {
+    this.#reply.ackRead()
+  }
 }
 
 const enum State {
@@ -59,6 +82,15 @@ export class Reply {
   #chunked = false
   #pending = 0
   #drainWaiters: Array<() => void> | null = null
+  /** Raw bytes both ways: the request upgraded the connection. */
+  #raw = false
+  /** Bytes of a streamed body or upgraded stream received, and how many of them were acknowledged. */
+  #received = 0
+  #acked = 0
+  #body: BodyStream | null = null
+  /** Parts that came before anything took the body. */
+  #early: Buffer[] | null = null
+  #earlyEnd = false
 
   constructor(host: ReplyHost, connId: number, isHead: boolean, keepAlive: boolean, http10: boolean) {
     this.#host = host
@@ -182,6 +214,7 @@ export class Reply {
    */
   writeRaw(data: string | Uint8Array, end: boolean, keepAlive = true, tail?: Uint8Array): boolean {
     if (this.#ended('writeRaw')) return false
+    if (this.#raw) return this.#writeStream(data, end)
     let flags = 0
     if (end) flags |= WriteFlag.End
     if (!keepAlive || (end && !this.#keepAlive)) flags |= WriteFlag.Close
@@ -227,6 +260,63 @@ export class Reply {
     else this.abort()
   }
 
+  /**
+   * Tells the engine everything received so far has been read, so it reads
+   * on (it stops while 256 KiB are unread). Readers of a streamed body or an
+   * upgraded stream call it as they consume.
+   */
+  ackRead(): void {
+    const unread = this.#received - this.#acked
+    if (unread <= 0) return
+    this.#acked = this.#received
+    this.#host.responses.ack(this.connId, unread)
+  }
+
+  /**
+   * @internal The request upgraded the connection: from now on it carries
+   * raw bytes both ways; `head` bytes came with the request (unread).
+   */
+  _upgraded(head: number): void {
+    this.#raw = true
+    this.#state = State.Streaming
+    this.#received = head
+  }
+
+  /** @internal The body streams; `first` bytes of it came with the request (the engine counts them unread). */
+  _streamed(first: number): void {
+    this.#received = first
+  }
+
+  /** @internal The streamed body as a Readable (one per reply), starting with what came with the head. */
+  _openBody(first: Buffer): Readable {
+    if (this.#body !== null) return this.#body
+    const body = new BodyStream(this)
+    this.#body = body
+    if (first.length > 0) body.push(first)
+    for (const chunk of this.#early ?? []) body.push(chunk)
+    this.#early = null
+    if (this.#earlyEnd) body.push(null)
+    return body
+  }
+
+  /** @internal More of the streamed body or upgraded stream. */
+  _data(chunk: Buffer): void {
+    this.#received += chunk.length
+    const observer = this.observer
+    if (observer?._data !== undefined) observer._data(chunk)
+    else if (this.#body !== null) this.#body.push(chunk)
+    // Kept (unread, so the engine stops at its budget) for a body stream opened later.
+    else (this.#early ??= []).push(chunk)
+  }
+
+  /** @internal The body is complete, or the upgraded stream's peer finished sending. */
+  _end(): void {
+    const observer = this.observer
+    if (observer?._end !== undefined) observer._end()
+    else if (this.#body !== null) this.#body.push(null)
+    else this.#earlyEnd = true
+  }
+
   /** Resolves when the engine's send buffer has drained (at once if nothing waits). */
   drain(): Promise<void> {
     if (this.#drainWaiters === null) return Promise.resolve()
@@ -243,9 +333,26 @@ export class Reply {
     this.observer?._drained()
   }
 
+  /**
+   * @internal The client finished sending while this response was unwritten:
+   * as node:http does, the request counts as aborted and the connection closes.
+   */
+  _hangup(): void {
+    this.abort()
+  }
+
   /** @internal The connection closed before the response ended. */
   _clientGone(): void {
     if (this.#state !== State.Finished) this.#closed()
+  }
+
+  /** On an upgraded connection: bytes as they are; `end` shuts the sending side once they are out. */
+  #writeStream(data: string | Uint8Array, end: boolean): boolean {
+    if (end) {
+      this.#host.responses.write(this.connId, data, WriteFlag.End)
+      return true
+    }
+    return this.#push(data, 0)
   }
 
   #push(chunk: string | Uint8Array, flags: number): boolean {
@@ -284,6 +391,11 @@ export class Reply {
   #closed(): void {
     this.#aborted = true
     this.#finish()
+    const body = this.#body
+    if (body !== null && !body.readableEnded) {
+      // As node:http's request: an error only for whoever listens for one.
+      body.destroy(body.listenerCount('error') > 0 ? Object.assign(new Error('aborted'), { code: 'ECONNRESET' }) : undefined)
+    }
     const waiters = this.#drainWaiters
     this.#drainWaiters = null
     if (waiters !== null) for (const w of waiters) w()

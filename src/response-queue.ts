@@ -115,6 +115,11 @@ export class ResponseQueue {
     this.native.abort(connId)
   }
 
+  /** See `Responder.ack`: the engine may read `bytes` more of the connection. */
+  ack(connId: number, bytes: number): void {
+    this.native.ack(connId, bytes)
+  }
+
   /** True if `size` bytes may be queued now, handing over first if they do not fit. */
   #room(size: number): boolean {
     if (!this.#holding || size > QUEUE_BYTES) return false

@@ -4,6 +4,7 @@
  * These are what the framework adapters build on, and what a user who wants the
  * fastest path (the counterpart of cymongoose's `conn.reply()`) programs against.
  */
+import type { Readable } from 'node:stream'
 
 /** TLS material for an `https://` listener, PEM encoded. */
 export interface TlsOptions {
@@ -47,8 +48,28 @@ export interface EngineRequest {
   httpVersion: string
   /** Header names and values in arrival order, duplicates kept: `[name, value, name, value, ...]`. */
   rawHeaders: string[]
-  /** The whole request body (chunked bodies are already decoded). Empty when there is none. */
+  /**
+   * The whole request body (chunked bodies are already decoded) when it came
+   * whole: bodies of known length up to 256 KiB, and chunked ones that
+   * arrived with their head. Empty when there is none. When the body streams
+   * (`streamed`), the part that came with the head, which `bodyStream` also
+   * gives first. On an upgraded connection (`upgrade`), the bytes that
+   * followed the head (node:http's `head`).
+   */
   body: Buffer
+  /**
+   * True when the body is larger, or still arriving: read it from
+   * `bodyStream`. The engine stops reading the socket while 256 KiB of it
+   * are unread, so a slow consumer slows the client, not the server's memory.
+   */
+  streamed: boolean
+  /** The whole body as a stream, when `streamed`; null otherwise. */
+  bodyStream: Readable | null
+  /**
+   * The request took the connection over (an upgrade the handler's thread
+   * accepts, or CONNECT): its `Reply` now carries raw bytes both ways.
+   */
+  upgrade: boolean
   remoteAddress: string
   remotePort: number
   localAddress: string

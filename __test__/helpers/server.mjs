@@ -51,6 +51,11 @@ export async function startServer(t, handler, options, url = 'http://127.0.0.1:0
   }
 }
 
+/** A Manager request's whole body: `req.body`, or its stream read to the end when it streams. */
+export async function wholeBody(req) {
+  return req.streamed ? Buffer.concat(await req.bodyStream.toArray()) : req.body
+}
+
 export const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex')
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))

@@ -13,6 +13,7 @@ import type { EngineRequest } from '../types'
 import { PropertyPresets } from './presets'
 import type { PresetSample } from './presets'
 import { EngineSocket } from './socket'
+import { UpgradedSocket } from './upgraded-socket'
 
 /** Per-server settings an exchange reads. */
 export interface ExchangeOptions {
@@ -23,7 +24,12 @@ export interface ExchangeOptions {
   /** Told when an exchange ends, to track in-flight requests. */
   onSettled?: () => void
   /** Called with each new connection's socket, before its first request (the 'connection' event). */
-  onConnection?: (socket: EngineSocket) => void
+  onConnection?: (socket: EngineSocket | UpgradedSocket) => void
+  /**
+   * Takes a request that left HTTP, with its socket and the bytes that
+   * followed its head ('upgrade' or 'connect'); false if nothing took it.
+   */
+  onUpgrade?: (req: IncomingMessage, socket: UpgradedSocket, head: Buffer) => boolean
 }
 
 interface Exchange {
@@ -84,6 +90,11 @@ function onFinish(this: ServerResponse): void {
   ex.options.onSettled?.()
 }
 
+/** What node:http destroys a request with when its client leaves before the body is complete. */
+function abortedError(): Error {
+  return Object.assign(new Error('aborted'), { code: 'ECONNRESET' })
+}
+
 /** The client went away before the response ended. */
 function onSocketGone(this: EngineSocket): void {
   const res = this._httpMessage
@@ -91,7 +102,9 @@ function onSocketGone(this: EngineSocket): void {
   const ex = exchangeOf(res)
   if (ex === undefined) return
   endExchange(res)
-  ex.req.destroy()
+  const { req } = ex
+  // As node:http: 'aborted', then 'error' (for whoever listens) if the body was incomplete, then 'close'.
+  req.destroy(req.complete ? undefined : abortedError())
   ex.options.onSettled?.()
 }
 
@@ -125,6 +138,36 @@ function socketFor(reqData: EngineRequest, reply: Reply, sockets: ConnectionTabl
   return socket
 }
 
+/** node:http's request object for an engine request, its body not pushed yet. */
+function incomingMessage(reqData: EngineRequest, socket: EngineSocket | UpgradedSocket): IncomingMessage {
+  const req = new IncomingMessage(socket as never)
+  req.method = reqData.method
+  req.url = reqData.url
+  req.httpVersion = reqData.httpVersion
+  req.httpVersionMajor = 1
+  req.httpVersionMinor = reqData.httpVersion === '1.0' ? 0 : 1
+  // Sets rawHeaders; `req.headers` is then built lazily by node:http itself.
+  ;(req as unknown as { _addHeaderLines(h: string[], n: number): void })._addHeaderLines(reqData.rawHeaders, reqData.rawHeaders.length)
+  return req
+}
+
+/**
+ * A request that took its connection over: node:http's `'upgrade'` or
+ * `'connect'`, with a Duplex socket and the bytes after the head. Nothing
+ * taking it destroys the socket, as there.
+ */
+function upgrade(reqData: EngineRequest, reply: Reply, sockets: ConnectionTable<EngineSocket>, options: ExchangeOptions): void {
+  const socket = new UpgradedSocket(reqData, reply)
+  reply.observer = socket
+  if (sockets.get(reqData.connId) === undefined) options.onConnection?.(socket)
+  const req = incomingMessage(reqData, socket)
+  ;(req as IncomingMessage & { upgrade: boolean }).upgrade = true
+  req.complete = true
+  req.push(null)
+  const taken = options.onUpgrade?.(req, socket, reqData.body) ?? false
+  if (!taken) socket.destroy()
+}
+
 /** Builds the Node request/response pair for one engine request. */
 export function createExchange(
   reqData: EngineRequest,
@@ -134,17 +177,16 @@ export function createExchange(
   presets: PropertyPresets,
 ): Exchange {
   const socket = socketFor(reqData, reply, sockets, options)
-  const req = new IncomingMessage(socket as never)
-  req.method = reqData.method
-  req.url = reqData.url
-  req.httpVersion = reqData.httpVersion
-  req.httpVersionMajor = 1
-  req.httpVersionMinor = reqData.httpVersion === '1.0' ? 0 : 1
-  // Sets rawHeaders; `req.headers` is then built lazily by node:http itself.
-  ;(req as unknown as { _addHeaderLines(h: string[], n: number): void })._addHeaderLines(reqData.rawHeaders, reqData.rawHeaders.length)
-  req.complete = true
-  if (reqData.body.length > 0) req.push(reqData.body)
-  req.push(null)
+  const req = incomingMessage(reqData, socket)
+  if (reqData.streamed) {
+    // The rest of the body follows through the socket (`_data`, `_end`).
+    if (reqData.body.length > 0) req.push(reqData.body)
+    socket._incoming = req
+  } else {
+    req.complete = true
+    if (reqData.body.length > 0) req.push(reqData.body)
+    req.push(null)
+  }
 
   const res = new ServerResponse(req)
   res.shouldKeepAlive = reqData.keepAlive
@@ -181,6 +223,7 @@ export function nodeHandler(listener: RequestListener, options: ExchangeOptions 
   const sockets = new ConnectionTable<EngineSocket>()
   const presets = new PropertyPresets()
   const handler = (reqData: EngineRequest, reply: Reply): unknown => {
+    if (reqData.upgrade) return upgrade(reqData, reply, sockets, options)
     const { req, res } = createExchange(reqData, reply, options, sockets, presets)
     try {
       options.onRequest?.(req, res)

@@ -40,6 +40,9 @@ interface ListenOptionsLike {
 
 type Callback = (err?: Error) => void
 
+/** What `_handle` is while listening: the engine owns the socket, so there is no descriptor to give. */
+const LISTENING_HANDLE = Object.freeze({ fd: -1 })
+
 function errnoError(code: string, message: string): NodeJS.ErrnoException {
   const err = new Error(message) as NodeJS.ErrnoException
   err.code = code
@@ -87,7 +90,35 @@ export class MgnodeServer extends EventEmitter {
       onSettled: () => this.#settled(),
       // As node:http, with the connection's socket; emitted before its first request.
       onConnection: (socket) => this.emit('connection', socket),
+      onUpgrade: (req, socket, head) => {
+        const event = req.method === 'CONNECT' ? 'connect' : 'upgrade'
+        if (this.listenerCount(event) === 0) return false
+        this.emit(event, req, socket, head)
+        return true
+      },
     }
+    // The engine must know, per request, whether an upgrade leaves HTTP: as
+    // node:http decides by whether anything listens for it.
+    this.on('newListener', (event) => this.#listenersChanged(event))
+    this.on('removeListener', (event) => this.#listenersChanged(event))
+  }
+
+  #listenersChanged(event: string | symbol): void {
+    if (event === 'upgrade' || event === 'connect') queueMicrotask(() => this.#pushUpgrades())
+  }
+
+  #pushUpgrades(): void {
+    if (this.#listener === null) return
+    sharedManager().setUpgrades(this.#listener.id, this.listenerCount('upgrade') > 0, this.listenerCount('connect') > 0)
+  }
+
+  /**
+   * Present while listening, as on node:http (where it is the native handle):
+   * tools check it to tell a listening server from a closed one (supertest
+   * closes the servers it started only when it is set).
+   */
+  get _handle(): { readonly fd: number } | null {
+    return this.#listener === null ? null : LISTENING_HANDLE
   }
 
   /** Idle time (ms) before a keep-alive connection is closed; may change while listening, as on node:http. */
@@ -165,6 +196,7 @@ export class MgnodeServer extends EventEmitter {
     if (cb) this.once('listening', cb)
     try {
       this.#listener = this.#bind(host, portNumber)
+      this.#pushUpgrades()
       this.#closing = false
       process.nextTick(() => this.emit('listening'))
     } catch (err) {

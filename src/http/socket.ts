@@ -10,7 +10,7 @@
  * current burst of synchronous writes is over (one microtask for all sockets).
  */
 import { EventEmitter } from 'node:events'
-import type { ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 
 import type { Reply } from '../reply'
 import type { EngineRequest } from '../types'
@@ -82,6 +82,8 @@ export class EngineSocket extends EventEmitter {
   /** A file the engine sends after the head, set by `sendFile`. @internal */
   _fileBody: { path: string; offset: number; length: number } | null = null
   timeout = 0
+  /** The request whose body is still streaming in, if any. @internal */
+  _incoming: IncomingMessage | null = null
 
   #reply: Reply
   #pending: Array<string | Uint8Array> = []
@@ -114,6 +116,7 @@ export class EngineSocket extends EventEmitter {
     this.#ended = false
     this.#needDrain = false
     this._fileBody = null
+    this._incoming = null
     this._writableState.corked = 0
     this.bytesRead += req.body.length
   }
@@ -226,6 +229,25 @@ export class EngineSocket extends EventEmitter {
     return ok
   }
 
+  /** More of the current request's streamed body. @internal */
+  _data(chunk: Buffer): void {
+    const req = this._incoming
+    this.bytesRead += chunk.length
+    // As node:http's parser: the request's stream buffers it, and the engine
+    // reads on when the app has read (IncomingMessage's _read resumes us).
+    if (req !== null && !req.destroyed) req.push(chunk)
+    else this.#reply.ackRead()
+  }
+
+  /** The streamed body is complete. @internal */
+  _end(): void {
+    const req = this._incoming
+    this._incoming = null
+    if (req === null || req.destroyed) return
+    req.complete = true
+    req.push(null)
+  }
+
   /** The engine's send buffer drained: let the response write again. @internal */
   _drained(): void {
     this.#needDrain = false
@@ -272,11 +294,14 @@ export class EngineSocket extends EventEmitter {
     return this
   }
 
+  /** node:http pauses the socket when a request's buffer is full; the engine's read budget does that. */
   pause(): this {
     return this
   }
 
+  /** node:http resumes the socket when the app reads the request: the engine may read on. */
   resume(): this {
+    this.#reply.ackRead()
     return this
   }
 
@@ -311,8 +336,10 @@ export class EngineSocket extends EventEmitter {
     // Cuts an unfinished response short; between requests, closes once the last is out.
     this.#ended = true
     this.#reply._closeConnection()
-    this._gone(err !== undefined)
+    // As net.Socket: 'error' (with err) comes before 'close', so helpers
+    // that listen for whichever comes first (on-finished) see the error.
     if (err && this.listenerCount('error') > 0) this.emit('error', err)
+    this._gone(err !== undefined)
     return this
   }
 

@@ -92,6 +92,21 @@ const FIXES: &[Fix] = &[
            if (mgr->conns == newest) break; /* nothing left to accept (or it failed) */\n      \
            }",
   },
+  // A read of 0 bytes (the peer's FIN) made Mongoose close the connection at
+  // once, dropping responses still queued: a client that sends its requests
+  // and then ends its side got no answer. mgnode stops reading instead and
+  // answers first, as node:http does.
+  Fix {
+    epoll: false,
+    why: "the end of a peer's stream stops reading instead of closing (half-close)",
+    first: "n = recv(FD(c), (char *) buf, len, MSG_NONBLOCKING);",
+    last: "n = recv(FD(c), (char *) buf, len, MSG_NONBLOCKING);",
+    with: "n = recv(FD(c), (char *) buf, len, MSG_NONBLOCKING);\n    \
+           if (n == 0) {\n      \
+           mgn_peer_done(c);\n      \
+           return MG_IO_WAIT;\n    \
+           }",
+  },
   Fix {
     epoll: false,
     why: "ECDSA CertificateVerify signatures in shortest DER (OpenSSL clients reject ~1 handshake in 256 otherwise)",
@@ -181,7 +196,9 @@ const FIXES: &[Fix] = &[
 const PRELUDE: &str = "#include <stddef.h>\n#include <stdint.h>\n\
                        size_t mgn_ecdsa_sig_der(const uint8_t sig[64], uint8_t out[72]);\n\
                        void *mgn_iobuf_alloc(size_t size);\n\
-                       void mgn_wipe(void *buf, size_t len);\n";
+                       void mgn_wipe(void *buf, size_t len);\n\
+                       struct mg_connection;\n\
+                       void mgn_peer_done(struct mg_connection *c);\n";
 
 /// The source to compile, and whether every fix the epoll backend needs went in.
 pub struct FixedSource {

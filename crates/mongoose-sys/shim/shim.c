@@ -8,11 +8,26 @@
 #include "mongoose.h"
 #include "active_set.h"
 
-int mgn_ev_error(void) { return MG_EV_ERROR; }
+#ifndef FD
+#define FD(c_) ((MG_SOCKET_TYPE) (size_t) (c_)->fd)
+#endif
+#if defined(_WIN32)
+#define MGN_SHUT_WR SD_SEND
+#else
+#define MGN_SHUT_WR SHUT_WR
+#endif
+
 int mgn_ev_accept(void) { return MG_EV_ACCEPT; }
 int mgn_ev_read(void) { return MG_EV_READ; }
-int mgn_ev_write(void) { return MG_EV_WRITE; }
 int mgn_ev_close(void) { return MG_EV_CLOSE; }
+int mgn_ev_peer_done(void) { return MG_EV_USER; }
+
+void mgn_peer_done(struct mg_connection *c) {
+  /* Reading stops for good (the engine never resumes a finished connection). */
+  c->is_full = 1;
+  mgn_active_mark(c);
+  mg_call(c, MG_EV_USER, NULL);
+}
 
 struct mg_mgr *mgn_mgr_new(int log_level) {
   struct mg_mgr *mgr = (struct mg_mgr *) calloc(1, sizeof(*mgr));
@@ -146,9 +161,9 @@ void mgn_close_now(struct mg_connection *c) {
   mgn_active_mark(c);
 }
 bool mgn_is_closing(const struct mg_connection *c) { return c->is_closing || c->is_draining; }
-void mgn_close_listener(struct mg_connection *c) {
-  c->is_closing = 1;
-  mgn_active_mark(c);
+void mgn_shutdown_write(struct mg_connection *c) {
+  if (c->is_closing || FD(c) == MG_INVALID_SOCKET) return;
+  shutdown((MG_SOCKET_TYPE) (size_t) c->fd, MGN_SHUT_WR);
 }
 
 void mgn_flush(struct mg_connection *c) {

@@ -18,11 +18,15 @@ struct mg_connection;
 typedef void (*mgn_handler_t)(struct mg_connection *c, int ev, void *ev_data);
 
 /* Event numbers forwarded to the Rust handler (values of Mongoose's enum). */
-int mgn_ev_error(void);
 int mgn_ev_accept(void);
 int mgn_ev_read(void);
-int mgn_ev_write(void);
 int mgn_ev_close(void);
+/* mgnode's own event: the peer finished sending (a read found the end of the
+ * stream). Mongoose would close the connection at once and drop what was
+ * queued; with build/fixes.rs it calls mgn_peer_done instead, which stops
+ * reading and tells the handler, so what the peer asked for is still answered. */
+int mgn_ev_peer_done(void);
+void mgn_peer_done(struct mg_connection *c);
 
 /* Manager lifetime. Returns NULL on allocation failure. */
 struct mg_mgr *mgn_mgr_new(int log_level);
@@ -71,8 +75,8 @@ void mgn_close_after_flush(struct mg_connection *c);
 void mgn_close_now(struct mg_connection *c);
 bool mgn_is_closing(const struct mg_connection *c);
 
-/* Closes a listener (is_closing); safe to call for any connection. */
-void mgn_close_listener(struct mg_connection *c);
+/* Shuts the sending side of a plain socket (a TCP FIN); reading goes on. */
+void mgn_shutdown_write(struct mg_connection *c);
 
 /* Frees the receive and send buffers of a connection when they are empty
  * (Mongoose keeps their capacity, 32 KiB or more, for the connection's life;

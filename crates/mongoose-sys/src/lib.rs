@@ -22,10 +22,9 @@ pub struct mg_connection {
 pub type mgn_handler_t = unsafe extern "C" fn(c: *mut mg_connection, ev: c_int, ev_data: *mut c_void);
 
 extern "C" {
-  pub fn mgn_ev_error() -> c_int;
   pub fn mgn_ev_accept() -> c_int;
   pub fn mgn_ev_read() -> c_int;
-  pub fn mgn_ev_write() -> c_int;
+  pub fn mgn_ev_peer_done() -> c_int;
   pub fn mgn_ev_close() -> c_int;
 
   pub fn mgn_mgr_new(log_level: c_int) -> *mut mg_mgr;
@@ -67,7 +66,7 @@ extern "C" {
   pub fn mgn_close_after_flush(c: *mut mg_connection);
   pub fn mgn_close_now(c: *mut mg_connection);
   pub fn mgn_is_closing(c: *const mg_connection) -> bool;
-  pub fn mgn_close_listener(c: *mut mg_connection);
+  pub fn mgn_shutdown_write(c: *mut mg_connection);
   pub fn mgn_release_buffers(c: *mut mg_connection) -> bool;
   pub fn mgn_alloc_collect();
 

@@ -3,21 +3,31 @@
 use std::sync::Arc;
 
 use crossbeam_channel::Sender;
+use napi_derive::napi;
 
 use crate::bridge::request_sink::RequestSink;
 use crate::engine::payload::Payload;
-use crate::http::request_parser::Limits;
+use crate::http::request_head::Limits;
 
-/// Flags of a [`Command::Write`].
-pub mod write_flags {
-  /// This write ends the response.
-  pub const END: u32 = 1;
+/// Flags of a write: bits of the `flags` number of `Responder.write` and friends.
+#[napi]
+pub enum WriteFlag {
+  /// This write ends the response (on an upgraded connection: shut its
+  /// sending side once everything is written).
+  End = 1,
   /// Close the connection once the response is flushed.
-  pub const CLOSE: u32 = 2;
+  Close = 2,
   /// Tell JS (a `Drain` event) when the send buffer is low again.
-  pub const WANT_DRAIN: u32 = 4;
-  /// Frame the data as one chunk; with `END`, also send the last chunk.
-  pub const CHUNKED: u32 = 8;
+  WantDrain = 4,
+  /// Frame the data as one chunk; with `End`, also send the last chunk.
+  Chunked = 8,
+}
+
+impl WriteFlag {
+  /// True if this bit is set in `flags`.
+  pub fn set_in(self, flags: u32) -> bool {
+    flags & self as u32 != 0
+  }
 }
 
 /// A listener's timeouts in milliseconds (0 turns one off). They can change
@@ -137,6 +147,12 @@ pub enum Command {
   /// between responses closes once what was sent has gone out.
   Abort {
     conn: u64,
+  },
+  /// JavaScript has read `bytes` more of a streamed body or an upgraded
+  /// connection's data: the engine may read that much more.
+  Ack {
+    conn: u64,
+    bytes: usize,
   },
   /// Stop accepting, let in-flight responses finish for `grace_ms`, then close everything.
   Shutdown {

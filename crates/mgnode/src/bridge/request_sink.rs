@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 
-use crate::http::request_parser::ParsedRequest;
+use crate::http::request_body::Body;
+use crate::http::request_parser::{ParsedRequest, Upgrades};
 
 /// Static facts about a connection, captured once at accept.
 #[derive(Debug, Clone)]
@@ -22,12 +23,38 @@ pub struct Peer {
   pub tls: bool,
 }
 
+/// How a request goes to JavaScript.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Dispatch {
+  /// With its whole body.
+  Whole,
+  /// Its body follows in `Data` events, then `End`.
+  Streamed,
+  /// It upgraded the connection: its body is the bytes that followed the
+  /// head, and the connection's bytes follow in `Data` events.
+  Raw,
+}
+
 /// Something JavaScript must hear about.
 pub enum SinkEvent {
   Request {
     conn_id: u64,
     peer: Arc<Peer>,
     request: ParsedRequest,
+    how: Dispatch,
+  },
+  /// More of a streamed request body, or of an upgraded connection's bytes.
+  Data {
+    conn_id: u64,
+    data: Body,
+  },
+  /// The streamed body is complete, or the upgraded connection's peer finished sending.
+  End {
+    conn_id: u64,
+  },
+  /// The peer finished sending while its request was unanswered.
+  Hangup {
+    conn_id: u64,
   },
   /// The connection's send buffer drained after JS asked to be told.
   Drain {
@@ -57,6 +84,10 @@ pub struct RequestSink {
   rung: AtomicBool,
   /// Requests handed to this sink whose response has not ended.
   in_flight: AtomicUsize,
+  /// Its thread takes over upgraded connections (node:http: an `upgrade` listener).
+  takes_upgrades: AtomicBool,
+  /// Its thread takes CONNECT tunnels (a `connect` listener).
+  takes_connects: AtomicBool,
   doorbell: Mutex<Option<Doorbell>>,
 }
 
@@ -67,6 +98,8 @@ impl RequestSink {
       queue: Mutex::new(Vec::new()),
       rung: AtomicBool::new(false),
       in_flight: AtomicUsize::new(0),
+      takes_upgrades: AtomicBool::new(false),
+      takes_connects: AtomicBool::new(false),
       doorbell: Mutex::new(Some(doorbell)),
     }
   }
@@ -77,6 +110,19 @@ impl RequestSink {
 
   pub fn in_flight(&self) -> usize {
     self.in_flight.load(Ordering::Relaxed)
+  }
+
+  /// Sets which raw connections its thread takes over (see [`Upgrades`]).
+  pub fn set_upgrades(&self, upgrades: Upgrades) {
+    self.takes_upgrades.store(upgrades.upgrade, Ordering::Relaxed);
+    self.takes_connects.store(upgrades.connect, Ordering::Relaxed);
+  }
+
+  pub fn upgrades(&self) -> Upgrades {
+    Upgrades {
+      upgrade: self.takes_upgrades.load(Ordering::Relaxed),
+      connect: self.takes_connects.load(Ordering::Relaxed),
+    }
   }
 
   pub fn request_done(&self) {

@@ -12,8 +12,9 @@ use mongoose_sys as sys;
 
 use super::{on_event, Engine};
 use crate::bridge::command::{Bound, ListenError, ListenerConfig, Timeouts};
-use crate::bridge::request_sink::RequestSink;
+use crate::bridge::request_sink::{Dispatch, RequestSink};
 use crate::engine::mg_conn::MgConn;
+use crate::http::request_parser::Upgrades;
 
 impl Engine {
   pub(super) fn listen(
@@ -51,6 +52,41 @@ impl Engine {
     Ok(Bound { id, host, port })
   }
 
+  /// Attaches a sink (a worker thread's) to a listener; parked requests go to it.
+  pub(super) fn attach_sink(&mut self, listener: u64, sink: Arc<RequestSink>) -> bool {
+    match self.listeners.get(&listener) {
+      Some(l) if !l.closed.get() => l.sinks.borrow_mut().push(sink),
+      _ => return false,
+    }
+    self.dispatch_parked(listener);
+    true
+  }
+
+  pub(super) fn set_timeouts(&mut self, listener: u64, timeouts: Timeouts) {
+    if let Some(l) = self.listeners.get(&listener) {
+      l.timeouts.set(timeouts);
+    }
+  }
+
+  /// Closes a listener's keep-alive connections that are between requests.
+  pub(super) fn close_idle(&mut self, listener: u64) {
+    for c in self.conns.values_mut() {
+      if c.is_idle() && c.listener().conn.id() == listener {
+        c.close_after_sent();
+      }
+    }
+  }
+
+  /// Closes a listener and answers `reply` once its socket is really closed (from `on_close`).
+  pub(super) fn close_listener_then(&mut self, listener: u64, reply: crossbeam_channel::Sender<()>) {
+    if self.listeners.contains_key(&listener) {
+      self.listener_close_waiters.entry(listener).or_default().push(reply);
+      self.close_listener(listener);
+    } else {
+      let _ = reply.send(());
+    }
+  }
+
   /// Stops accepting on a listener; its idle connections close, busy ones
   /// close once their response is done.
   pub(super) fn close_listener(&mut self, id: u64) {
@@ -60,30 +96,25 @@ impl Engine {
     }
     listener.conn.close_now();
     for (id, c) in self.conns.iter_mut() {
-      if Rc::ptr_eq(&c.listener, listener) {
-        c.keep_alive = false;
-        if !c.busy {
-          c.refuse_parked();
-          c.close_after_sent();
-          self.to_flush.push(*id);
-        }
+      if Rc::ptr_eq(c.listener(), listener) && c.wind_down() {
+        self.to_flush.push(*id);
       }
     }
   }
 
   /// Hands parked requests of a listener to its sinks, now that one attached.
-  pub(super) fn dispatch_parked(&mut self, listener: u64) {
+  fn dispatch_parked(&mut self, listener: u64) {
     let ids: Vec<u64> = self
       .conns
       .iter()
-      .filter(|(_, c)| c.parked.is_some() && c.listener.conn.id() == listener)
+      .filter(|(_, c)| c.is_parked() && c.listener().conn.id() == listener)
       .map(|(id, _)| *id)
       .collect();
     for id in ids {
       let Some(c) = self.conns.get_mut(&id) else { continue };
-      let Some(sink) = c.listener.sink_for(c.served_by.as_ref()) else { return };
-      if let Some((request, _)) = c.parked.take() {
-        c.dispatch(id, sink, request, &mut self.to_ring);
+      let Some(sink) = c.next_sink() else { return };
+      if let Some(request) = c.unpark() {
+        c.dispatch(id, sink, request, Dispatch::Whole, &mut self.to_ring);
       }
     }
   }
@@ -96,18 +127,9 @@ impl Engine {
       sink.release();
     }
     for (id, c) in self.conns.iter_mut() {
-      if !matches!(&c.served_by, Some(s) if s.id() == sink_id) {
-        continue;
-      }
-      c.served_by = None;
-      if std::mem::take(&mut c.busy) {
-        if c.unsent() == 0 && c.file.is_none() {
-          c.refuse(502);
-          self.to_flush.push(*id);
-        } else {
-          // Part of a response is already queued: a 502 after it would corrupt the stream.
-          c.conn.close_now();
-        }
+      if c.served_by_sink(sink_id) {
+        c.lost_sink();
+        self.to_flush.push(*id);
       }
     }
   }
@@ -160,6 +182,15 @@ impl Listener {
       }
     }
     self.pick_sink()
+  }
+
+  /// Which upgrades leave HTTP for a connection's next request: as its last
+  /// sink says while attached, else as any says (every thread runs the same
+  /// app). Unlike `sink_for`, it picks nothing, so the turn order of ties stays.
+  pub fn upgrades(&self, last: Option<&Arc<RequestSink>>) -> Upgrades {
+    let sinks = self.sinks.borrow();
+    let sink = last.filter(|last| sinks.iter().any(|s| Arc::ptr_eq(s, last))).or(sinks.first());
+    sink.map(|s| s.upgrades()).unwrap_or_default()
   }
 
   /// Removes the sink with this id, returning it.

@@ -101,6 +101,11 @@ impl MgConn {
     unsafe { sys::mgn_close_after_flush(self.0) }
   }
 
+  /// Shuts the sending side of the socket (TCP FIN); reading goes on.
+  pub fn shutdown_write(self) {
+    unsafe { sys::mgn_shutdown_write(self.0) }
+  }
+
   pub fn close_now(self) {
     unsafe { sys::mgn_close_now(self.0) }
   }

@@ -2,8 +2,11 @@
 //! JavaScript sinks, and applies the commands that come back.
 //!
 //! Everything in this module runs on that one thread; connections are known to
-//! other threads only by id. This file has the loop, accepting and parsing;
-//! `listeners`, `responses` and `timeouts` hold the rest of `Engine`'s work.
+//! other threads only by id. This file has the loop, Mongoose's events and
+//! the dispatch of commands; each command is carried out by the module that
+//! owns its concern: [`intake`] reads and hands out requests, [`writing`]
+//! writes responses, [`listeners`] opens and closes listeners, and
+//! [`timeouts`] sweeps.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -14,6 +17,7 @@ use std::time::{Duration, Instant};
 
 pub mod connection;
 pub mod file_sender;
+mod intake;
 pub mod listeners;
 pub mod mg_conn;
 pub mod outbox;
@@ -30,13 +34,9 @@ use crate::bridge::request_sink::{Peer, RequestSink};
 use crate::engine::connection::Connection;
 use crate::engine::listeners::Listener;
 use crate::engine::mg_conn::MgConn;
-use crate::http::canned::CONTINUE;
-use crate::http::request_parser::Parsed;
 
 /// Below this many unsent bytes a connection counts as drained.
 const LOW_WATER: usize = 64 * 1024;
-/// While a request is with JS, stop reading once this much is buffered.
-const PAUSE_AT: usize = 256 * 1024;
 /// How often timeouts are checked.
 const SWEEP_EVERY: Duration = Duration::from_millis(100);
 /// How long a request may wait for a worker to attach before it gets 503.
@@ -59,6 +59,11 @@ pub struct Engine {
   /// Connections sending a file body.
   file_watch: Vec<u64>,
   drain_watch: Vec<u64>,
+  /// Upgraded connections waiting for their bytes to leave before shutting their sending side.
+  shutdown_watch: Vec<u64>,
+  /// Connections whose buffered bytes are to be parsed once commands are applied
+  /// (a response ended, or JavaScript read what it held).
+  to_parse: Vec<u64>,
   shutdown_at: Option<Instant>,
   last_sweep: Instant,
   /// Freed connection buffers not yet handed back to the system, and when that was last done.
@@ -102,6 +107,8 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ear: BellReceiver, re
       out_watch: Vec::new(),
       file_watch: Vec::new(),
       drain_watch: Vec::new(),
+      shutdown_watch: Vec::new(),
+      to_parse: Vec::new(),
       shutdown_at: None,
       last_sweep: now,
       released_buffers: false,
@@ -132,19 +139,23 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ear: BellReceiver, re
 enum Event {
   Accept,
   Read,
+  /// The peer finished sending (read end of file), see `mgn_ev_peer_done`.
+  PeerDone,
   Close,
 }
 
 impl Event {
   /// `ev` as an event the engine handles, or `None` for the rest (MG_EV_POLL, ...).
   fn from_mongoose(ev: c_int) -> Option<Event> {
-    static NUMBERS: OnceLock<[c_int; 3]> = OnceLock::new();
+    static NUMBERS: OnceLock<[c_int; 4]> = OnceLock::new();
     // SAFETY: these shim functions only return constants.
-    let [accept, read, close] =
-      *NUMBERS.get_or_init(|| unsafe { [sys::mgn_ev_accept(), sys::mgn_ev_read(), sys::mgn_ev_close()] });
+    let [accept, read, peer_done, close] = *NUMBERS.get_or_init(|| unsafe {
+      [sys::mgn_ev_accept(), sys::mgn_ev_read(), sys::mgn_ev_peer_done(), sys::mgn_ev_close()]
+    });
     match ev {
       _ if ev == read => Some(Event::Read),
       _ if ev == accept => Some(Event::Accept),
+      _ if ev == peer_done => Some(Event::PeerDone),
       _ if ev == close => Some(Event::Close),
       _ => None,
     }
@@ -176,6 +187,7 @@ impl Engine {
     match event {
       Event::Read => self.process(conn.id()),
       Event::Accept => self.on_accept(conn),
+      Event::PeerDone => self.on_peer_done(conn.id()),
       Event::Close => self.on_close(conn.id()),
     }
   }
@@ -217,58 +229,6 @@ impl Engine {
     }
   }
 
-  /// Parses whatever is buffered on a connection and dispatches complete requests.
-  fn process(&mut self, id: u64) {
-    let now = Instant::now();
-    let shutting_down = self.shutdown_at.is_some();
-    let Some(c) = self.conns.get_mut(&id) else { return };
-    loop {
-      let conn = c.conn;
-      if conn.is_closing() {
-        return;
-      }
-      if c.busy || c.parked.is_some() {
-        // One request at a time per connection: pipelined ones wait in the buffer.
-        if !c.paused && conn.recv_len() >= PAUSE_AT {
-          conn.set_paused(true);
-          c.paused = true;
-        }
-        return;
-      }
-      let buf = conn.recv();
-      if buf.is_empty() {
-        return;
-      }
-      c.request_started.get_or_insert(now);
-      let (used, outcome) = c.parser.feed(buf, &c.listener.config.limits);
-      conn.consume(used);
-      match outcome {
-        Parsed::More => {
-          if used == 0 {
-            return;
-          }
-        }
-        Parsed::SendContinue => {
-          c.queue_copy(CONTINUE);
-        }
-        Parsed::Request(request) => {
-          c.request_started = None;
-          c.keep_alive = request.head.keep_alive && !shutting_down;
-          match c.listener.sink_for(c.served_by.as_ref()) {
-            Some(sink) => c.dispatch(id, sink, request, &mut self.to_ring),
-            None => c.parked = Some((request, now)),
-          }
-        }
-        Parsed::Reject(status) => {
-          conn.consume(usize::MAX);
-          c.refuse(status);
-          self.to_flush.push(id);
-          return;
-        }
-      }
-    }
-  }
-
   /// Runs after every `mg_mgr_poll`: commands, drains, timeouts, rings.
   /// Returns true when the engine has shut down.
   fn after_poll(&mut self, mgr: *mut sys::mg_mgr) -> bool {
@@ -278,8 +238,10 @@ impl Engine {
       self.apply(cmd, mgr);
     }
     self.pump_files();
+    self.parse_pending();
     self.flush_writes();
     self.check_drains();
+    self.check_shutdowns();
     if self.now.duration_since(self.last_sweep) >= SWEEP_EVERY {
       self.last_sweep = self.now;
       self.sweep();
@@ -295,7 +257,7 @@ impl Engine {
       Some(deadline) => {
         if self.now >= deadline {
           for c in self.conns.values() {
-            c.conn.close_now();
+            c.conn().close_now();
           }
         }
         if self.conns.is_empty() && self.listeners.is_empty() {
@@ -308,76 +270,39 @@ impl Engine {
     }
   }
 
+  /// Hands a command to the module that carries it out.
   fn apply(&mut self, cmd: Command, mgr: *mut sys::mg_mgr) {
     match cmd {
       Command::Write { conn, data, flags } => self.write(conn, data, flags),
       Command::WriteBatch(batch) => self.write_batch(&batch),
       Command::SendFile { conn, path, offset, length, flags } => self.send_file(conn, &path, offset, length, flags),
-      Command::Abort { conn } => {
-        if let Some(c) = self.conns.get_mut(&conn) {
-          if c.busy {
-            c.conn.close_now();
-          } else {
-            // Between responses (node:http's socket.destroy() on an idle
-            // socket): the last response still goes out in full.
-            c.close_after_sent();
-            self.to_flush.push(conn);
-          }
-        }
-      }
+      Command::Abort { conn } => self.abort(conn),
+      Command::Ack { conn, bytes } => self.acknowledge(conn, bytes),
       Command::Listen { url, config, sink, reply } => {
         let _ = reply.send(self.listen(mgr, &url, *config, sink));
       }
       Command::AttachSink { listener, sink, reply } => {
-        let attached = match self.listeners.get(&listener) {
-          Some(l) if !l.closed.get() => {
-            l.sinks.borrow_mut().push(sink);
-            true
-          }
-          _ => false,
-        };
-        let _ = reply.send(attached);
-        if attached {
-          self.dispatch_parked(listener);
-        }
+        let _ = reply.send(self.attach_sink(listener, sink));
       }
       Command::DetachSink { listener, sink } => self.detach_sink(listener, sink),
-      Command::SetTimeouts { listener, timeouts } => {
-        if let Some(l) = self.listeners.get(&listener) {
-          l.timeouts.set(timeouts);
-        }
-      }
-      Command::CloseIdle { listener } => {
-        for c in self.conns.values_mut() {
-          if c.is_idle() && c.listener.conn.id() == listener {
-            c.close_after_sent();
-          }
-        }
-      }
-      Command::CloseListener { listener, reply } => {
-        if self.listeners.contains_key(&listener) {
-          // Answered from `on_close`, once the socket is really closed.
-          self.listener_close_waiters.entry(listener).or_default().push(reply);
-          self.close_listener(listener);
-        } else {
-          let _ = reply.send(());
-        }
-      }
-      Command::Shutdown { grace_ms } => {
-        let ids: Vec<u64> = self.listeners.keys().copied().collect();
-        for id in ids {
-          self.close_listener(id);
-        }
-        let deadline = self.now + Duration::from_millis(grace_ms);
-        self.shutdown_at = Some(self.shutdown_at.map_or(deadline, |d| d.min(deadline)));
-        for (id, c) in self.conns.iter_mut() {
-          c.keep_alive = false;
-          if !c.busy {
-            c.refuse_parked();
-            c.close_after_sent();
-            self.to_flush.push(*id);
-          }
-        }
+      Command::SetTimeouts { listener, timeouts } => self.set_timeouts(listener, timeouts),
+      Command::CloseIdle { listener } => self.close_idle(listener),
+      Command::CloseListener { listener, reply } => self.close_listener_then(listener, reply),
+      Command::Shutdown { grace_ms } => self.shutdown(grace_ms),
+    }
+  }
+
+  /// Stops accepting, and lets in-flight responses finish for `grace_ms`.
+  fn shutdown(&mut self, grace_ms: u64) {
+    let ids: Vec<u64> = self.listeners.keys().copied().collect();
+    for id in ids {
+      self.close_listener(id);
+    }
+    let deadline = self.now + Duration::from_millis(grace_ms);
+    self.shutdown_at = Some(self.shutdown_at.map_or(deadline, |d| d.min(deadline)));
+    for (id, c) in self.conns.iter_mut() {
+      if c.wind_down() {
+        self.to_flush.push(*id);
       }
     }
   }

@@ -27,8 +27,9 @@ const TLS_WINDOW: usize = 128 * 1024;
 /// Buffers gathered into one write (the shim's limit).
 const MAX_PARTS: usize = 16;
 
-#[derive(Default)]
 pub struct Outbox {
+  /// The connection the bytes are for.
+  conn: MgConn,
   buffers: VecDeque<Payload>,
   /// Bytes of the front buffer already written.
   front_sent: usize,
@@ -37,6 +38,10 @@ pub struct Outbox {
 }
 
 impl Outbox {
+  pub fn new(conn: MgConn) -> Self {
+    Outbox { conn, buffers: VecDeque::new(), front_sent: 0, len: 0 }
+  }
+
   pub fn len(&self) -> usize {
     self.len
   }
@@ -48,13 +53,15 @@ impl Outbox {
   /// True when bytes wait here and Mongoose's buffer has run low enough to
   /// take more: empty for plain sockets (the socket has room), half the
   /// window under TLS.
-  pub fn has_room(&self, conn: MgConn) -> bool {
+  pub fn has_room(&self) -> bool {
+    let conn = self.conn;
     let low = if conn.is_tls() { TLS_WINDOW / 2 } else { 1 };
     !self.is_empty() && conn.send_len() < low
   }
 
   /// Queues `data` on `conn` behind everything queued before it.
-  pub fn queue(&mut self, conn: MgConn, data: Payload) {
+  pub fn queue(&mut self, data: Payload) {
+    let conn = self.conn;
     if data.is_empty() {
       return;
     }
@@ -67,11 +74,12 @@ impl Outbox {
   }
 
   /// Like `queue`, for bytes the caller keeps (chunk framing).
-  pub fn queue_copy(&mut self, conn: MgConn, data: &[u8]) {
+  pub fn queue_copy(&mut self, data: &[u8]) {
+    let conn = self.conn;
     if self.is_empty() {
       conn.send(data);
     } else {
-      self.queue(conn, data.to_vec().into());
+      self.queue(data.to_vec().into());
     }
   }
 
@@ -80,7 +88,8 @@ impl Outbox {
   /// socket takes everything; what is left is sliced into Mongoose's buffer so
   /// its poll wakes us when the socket has room. Returns how many of this
   /// outbox's bytes left it.
-  pub fn flush(&mut self, conn: MgConn) -> usize {
+  pub fn flush(&mut self) -> usize {
+    let conn = self.conn;
     if self.is_empty() || conn.is_tls() {
       conn.flush();
     }
@@ -111,16 +120,17 @@ impl Outbox {
         }
       }
       if conn.send_len() == 0 {
-        self.feed(conn, SLICE);
+        self.feed(SLICE);
       }
     } else if conn.send_len() < TLS_WINDOW / 2 {
-      self.feed(conn, TLS_WINDOW - conn.send_len());
+      self.feed(TLS_WINDOW - conn.send_len());
     }
     before - self.len
   }
 
   /// Copies up to `max` bytes into Mongoose's send buffer.
-  fn feed(&mut self, conn: MgConn, max: usize) {
+  fn feed(&mut self, max: usize) {
+    let conn = self.conn;
     let mut room = max;
     while room > 0 {
       let Some(front) = self.buffers.front() else { break };

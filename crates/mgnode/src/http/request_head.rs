@@ -43,6 +43,9 @@ pub struct Head {
   pub raw_headers: Vec<String>,
   pub keep_alive: bool,
   pub expect_continue: bool,
+  /// It asks to take the connection over: `CONNECT`, or `Connection: upgrade`
+  /// with an `Upgrade` header (what makes llhttp report an upgrade).
+  pub upgrade: bool,
 }
 
 /// The methods node:http accepts (`http.METHODS`); others get 400 there.
@@ -320,6 +323,8 @@ impl HeadParser {
     let mut conn_keep_alive = false;
     let mut expect_continue = false;
     let mut has_host = false;
+    let mut conn_upgrade = false;
+    let mut has_upgrade = false;
     let mut raw_headers = Vec::with_capacity(self.fields.len() * 2);
     for (name, value) in &self.fields {
       let (name, value) = (&buf[name.clone()], &buf[value.clone()]);
@@ -334,6 +339,7 @@ impl HeadParser {
       } else if name.eq_ignore_ascii_case(b"connection") {
         conn_close |= has_token(value, b"close");
         conn_keep_alive |= has_token(value, b"keep-alive");
+        conn_upgrade |= has_token(value, b"upgrade");
       } else if name.eq_ignore_ascii_case(b"expect") {
         if !value.eq_ignore_ascii_case(b"100-continue") {
           return Err(417);
@@ -341,6 +347,8 @@ impl HeadParser {
         expect_continue = true;
       } else if name.eq_ignore_ascii_case(b"host") {
         has_host = true;
+      } else if name.eq_ignore_ascii_case(b"upgrade") {
+        has_upgrade = true;
       }
       raw_headers.push(latin1(name));
       raw_headers.push(latin1(value));
@@ -359,13 +367,16 @@ impl HeadParser {
       }
     }
     let keep_alive = if minor == 1 { !conn_close } else { conn_keep_alive && !conn_close };
+    let method = &buf[self.method.clone()];
+    let upgrade = method == b"CONNECT" || (conn_upgrade && has_upgrade);
     let head = Head {
-      method: latin1(&buf[self.method.clone()]),
+      method: latin1(method),
       target: latin1(&buf[self.target.clone()]),
       minor,
       raw_headers,
       keep_alive,
       expect_continue: expect_continue && minor == 1,
+      upgrade,
     };
     Ok((head, framing))
   }

@@ -27,9 +27,35 @@ pub enum Parsed {
   More,
   /// The head asked for `100 Continue` and the body has not started.
   SendContinue,
+  /// A whole request, its body (if any) complete.
   Request(ParsedRequest),
+  /// A request whose body is still arriving: `body` holds what came with
+  /// the head, the rest follows as `BodyPart`s.
+  Streamed(ParsedRequest),
+  /// More of a streamed body; `last` when it is complete.
+  BodyPart { data: Body, last: bool },
+  /// A request that takes the connection over (an upgrade its thread takes,
+  /// or CONNECT): nothing after its head is HTTP any more, and the parser
+  /// must not be fed again.
+  Upgrade(ParsedRequest),
   /// Refuse with this status and close.
   Reject(u16),
+}
+
+/// Bodies of known length up to this size are collected and handed over with
+/// their request, in one piece (most bodies: one hand-over, no stream to
+/// drive). Larger ones stream, as do chunked bodies not complete in the read
+/// that brought their head.
+pub const WHOLE_BODY_MAX: u64 = 256 * 1024;
+
+/// Which requests turn a connection into a raw one, as node:http decides by
+/// its server's `upgrade` and `connect` listeners.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Upgrades {
+  /// `Connection: upgrade` requests with an `Upgrade` header.
+  pub upgrade: bool,
+  /// `CONNECT` requests.
+  pub connect: bool,
 }
 
 /// How the rest of the current body is delimited.
@@ -39,17 +65,37 @@ enum BodyReader {
   Chunked(ChunkedDecoder),
 }
 
-/// A request whose head is read and whose body is arriving.
-struct PendingBody {
-  head: Head,
-  body: Body,
-  reader: BodyReader,
+impl BodyReader {
+  /// Reads body bytes from `buf` into `out`: how many input bytes it used,
+  /// and whether the body is complete.
+  fn read(&mut self, buf: &[u8], max_body: u64, out: &mut Body) -> Result<(usize, bool), u16> {
+    match self {
+      BodyReader::Length(left) => {
+        let take = (*left).min(buf.len() as u64) as usize;
+        out.extend_from_slice(&buf[..take]);
+        *left -= take as u64;
+        Ok((take, *left == 0))
+      }
+      BodyReader::Chunked(decoder) => {
+        let used = decoder.feed(buf, max_body, |bytes| out.extend_from_slice(bytes)).map_err(|e| e.status())?;
+        Ok((used, decoder.is_done()))
+      }
+    }
+  }
+}
+
+/// The body being read, if any.
+enum BodyState {
+  /// A small body collected to go with its request.
+  Whole { head: Head, body: Body, reader: BodyReader },
+  /// A body streaming after its request.
+  Streaming(BodyReader),
 }
 
 /// Per-connection parser. Feed it the unconsumed receive buffer.
 pub struct RequestParser {
   head: HeadParser,
-  body: Option<PendingBody>,
+  body: Option<BodyState>,
 }
 
 impl RequestParser {
@@ -63,48 +109,92 @@ impl RequestParser {
     self.body.is_none()
   }
 
+  /// True while a streamed body is being read.
+  pub fn streaming(&self) -> bool {
+    matches!(self.body, Some(BodyState::Streaming(_)))
+  }
+
   /// Parses from `buf`. Returns the number of bytes consumed and the outcome.
-  pub fn feed(&mut self, buf: &[u8], limits: &Limits) -> (usize, Parsed) {
-    let Some(pending) = self.body.as_mut() else {
-      let (used, head, framing) = match self.head.parse(buf, limits) {
-        Ok(Some(done)) => done,
-        Ok(None) => return (0, Parsed::More),
-        Err(status) => return (0, Parsed::Reject(status)),
-      };
-      let reader = match framing {
-        Framing::Length(0) => return (used, Parsed::Request(ParsedRequest { head, body: Body::new() })),
-        Framing::Length(n) => BodyReader::Length(n),
-        Framing::Chunked => BodyReader::Chunked(ChunkedDecoder::new()),
-      };
-      let expect = head.expect_continue;
-      let body = match reader {
-        BodyReader::Length(n) => Body::with_capacity(n.min(1 << 20) as usize),
-        BodyReader::Chunked(_) => Body::new(),
-      };
-      self.body = Some(PendingBody { head, body, reader });
-      let (more, outcome) = self.feed(&buf[used..], limits);
+  /// `upgrades` says which upgrade requests take the connection over.
+  pub fn feed(&mut self, buf: &[u8], limits: &Limits, upgrades: Upgrades) -> (usize, Parsed) {
+    match self.body.take() {
+      None => self.feed_head(buf, limits, upgrades),
+      Some(BodyState::Whole { head, mut body, mut reader }) => match reader.read(buf, limits.max_body, &mut body) {
+        Err(status) => (0, Parsed::Reject(status)),
+        Ok((used, true)) => (used, Parsed::Request(ParsedRequest { head, body })),
+        Ok((used, false)) => {
+          self.body = Some(BodyState::Whole { head, body, reader });
+          (used, Parsed::More)
+        }
+      },
+      Some(BodyState::Streaming(mut reader)) => {
+        let mut data = Body::new();
+        match reader.read(buf, limits.max_body, &mut data) {
+          Err(status) => (0, Parsed::Reject(status)),
+          Ok((used, last)) => {
+            if !last {
+              self.body = Some(BodyState::Streaming(reader));
+            }
+            if data.is_empty() && !last {
+              (used, Parsed::More)
+            } else {
+              (used, Parsed::BodyPart { data, last })
+            }
+          }
+        }
+      }
+    }
+  }
+
+  fn feed_head(&mut self, buf: &[u8], limits: &Limits, upgrades: Upgrades) -> (usize, Parsed) {
+    let (used, mut head, framing) = match self.head.parse(buf, limits) {
+      Ok(Some(done)) => done,
+      Ok(None) => return (0, Parsed::More),
+      Err(status) => return (0, Parsed::Reject(status)),
+    };
+    if head.upgrade {
+      let connect = head.method == "CONNECT";
+      // CONNECT always leaves HTTP (node:http closes it when nothing takes it).
+      if connect || upgrades.upgrade {
+        return (used, Parsed::Upgrade(ParsedRequest { head, body: Body::new() }));
+      }
+      // An upgrade nobody takes is an ordinary request, after which node:http
+      // reads nothing more from the connection.
+      head.keep_alive = false;
+    }
+    let rest = &buf[used..];
+    let mut reader = match framing {
+      Framing::Length(0) => return (used, Parsed::Request(ParsedRequest { head, body: Body::new() })),
+      Framing::Length(n) => BodyReader::Length(n),
+      Framing::Chunked => BodyReader::Chunked(ChunkedDecoder::new()),
+    };
+    if matches!(framing, Framing::Length(n) if n <= WHOLE_BODY_MAX) {
+      let expect = head.expect_continue && rest.is_empty();
+      self.body = Some(BodyState::Whole { head, body: Body::with_capacity(framing_len(framing)), reader });
+      let (more, outcome) = self.feed(rest, limits, upgrades);
       return match outcome {
-        Parsed::More if expect && more == 0 => (used, Parsed::SendContinue),
+        Parsed::More if expect => (used, Parsed::SendContinue),
         other => (used + more, other),
       };
-    };
-    let body = &mut pending.body;
-    let (used, complete) = match &mut pending.reader {
-      BodyReader::Length(left) => {
-        let take = (*left).min(buf.len() as u64) as usize;
-        body.extend_from_slice(&buf[..take]);
-        *left -= take as u64;
-        (take, *left == 0)
-      }
-      BodyReader::Chunked(decoder) => match decoder.feed(buf, limits.max_body, |bytes| body.extend_from_slice(bytes)) {
-        Ok(used) => (used, decoder.is_done()),
-        Err(e) => return (0, Parsed::Reject(e.status())),
-      },
-    };
-    match self.body.take_if(|_| complete) {
-      Some(PendingBody { head, body, .. }) => (used, Parsed::Request(ParsedRequest { head, body })),
-      None => (used, Parsed::More),
     }
+    // Chunked, or too large to collect: whatever came with the head goes with
+    // the request, the rest streams, unless the body is already complete.
+    let mut body = Body::new();
+    match reader.read(rest, limits.max_body, &mut body) {
+      Err(status) => (0, Parsed::Reject(status)),
+      Ok((more, true)) => (used + more, Parsed::Request(ParsedRequest { head, body })),
+      Ok((more, false)) => {
+        self.body = Some(BodyState::Streaming(reader));
+        (used + more, Parsed::Streamed(ParsedRequest { head, body }))
+      }
+    }
+  }
+}
+
+fn framing_len(framing: Framing) -> usize {
+  match framing {
+    Framing::Length(n) => n as usize,
+    Framing::Chunked => 0,
   }
 }
 
@@ -119,7 +209,7 @@ mod tests {
   fn feed_all(p: &mut RequestParser, mut buf: &[u8]) -> Vec<Parsed> {
     let mut out = Vec::new();
     loop {
-      let (used, r) = p.feed(buf, &limits());
+      let (used, r) = p.feed(buf, &limits(), Upgrades::default());
       buf = &buf[used..];
       let stop = matches!(r, Parsed::More | Parsed::Reject(_));
       out.push(r);
@@ -167,16 +257,68 @@ mod tests {
   }
 
   #[test]
-  fn continue_then_chunked_body() {
+  fn a_chunked_body_complete_with_its_head_comes_whole() {
     let mut p = RequestParser::new();
-    let head = b"PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n";
-    let (used, r) = p.feed(head, &limits());
-    assert_eq!(used, head.len());
-    assert!(matches!(r, Parsed::SendContinue));
-    let (_, r) = p.feed(b"3\r\nxyz\r\n0\r\n\r\n", &limits());
-    match r {
+    let out = feed_all(&mut p, b"PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\n");
+    match &out[0] {
       Parsed::Request(req) => assert_eq!(req.body, b"xyz"),
       other => panic!("unexpected {other:?}"),
     }
+  }
+
+  #[test]
+  fn later_chunks_stream_and_the_next_request_follows_the_last() {
+    let mut p = RequestParser::new();
+    let head = b"PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let (used, r) = p.feed(head, &limits(), Upgrades::default());
+    assert_eq!(used, head.len());
+    match r {
+      Parsed::Streamed(req) => assert!(req.head.expect_continue && req.body.is_empty()),
+      other => panic!("unexpected {other:?}"),
+    }
+    assert!(p.streaming());
+    let out = feed_all(&mut p, b"3\r\nxyz\r\n2\r\nab\r\n0\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+    match &out[..] {
+      [Parsed::BodyPart { data, last: true }, Parsed::Request(next)] => {
+        assert_eq!(&data[..], b"xyzab");
+        assert_eq!(next.head.target, "/next");
+      }
+      other => panic!("unexpected {other:?}"),
+    }
+    assert!(!p.streaming());
+  }
+
+  #[test]
+  fn a_large_body_streams_in_the_pieces_it_arrives_in() {
+    let limits = Limits { max_body: 1 << 30, max_head: 512, max_headers: 8 };
+    let mut p = RequestParser::new();
+    let len = WHOLE_BODY_MAX + 10;
+    let head = format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {len}\r\n\r\nabc");
+    let (used, r) = p.feed(head.as_bytes(), &limits, Upgrades::default());
+    assert_eq!(used, head.len());
+    assert!(matches!(r, Parsed::Streamed(req) if req.body == b"abc"));
+    let middle = vec![7u8; WHOLE_BODY_MAX as usize];
+    let (used, r) = p.feed(&middle, &limits, Upgrades::default());
+    assert_eq!(used, middle.len());
+    assert!(matches!(r, Parsed::BodyPart { ref data, last: false } if data.len() == middle.len()));
+    let (used, r) = p.feed(b"1234567GET", &limits, Upgrades::default());
+    assert_eq!(used, 7);
+    assert!(matches!(r, Parsed::BodyPart { ref data, last: true } if &data[..] == b"1234567"));
+  }
+
+  #[test]
+  fn an_upgrade_stops_http_only_when_taken() {
+    let wire = b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nraw bytes";
+    let taken = Upgrades { upgrade: true, connect: false };
+    let (used, r) = RequestParser::new().feed(wire, &limits(), taken);
+    assert_eq!(used, wire.len() - 9);
+    assert!(matches!(r, Parsed::Upgrade(req) if req.head.upgrade));
+    // Not taken: an ordinary request that ends the connection.
+    let (_, r) = RequestParser::new().feed(wire, &limits(), Upgrades::default());
+    assert!(matches!(r, Parsed::Request(req) if !req.head.keep_alive));
+    // CONNECT leaves HTTP either way.
+    let wire = b"CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n";
+    let (_, r) = RequestParser::new().feed(wire, &limits(), Upgrades::default());
+    assert!(matches!(r, Parsed::Upgrade(_)));
   }
 }

@@ -9,20 +9,50 @@
 //! string units), and the request bodies. JavaScript walks the numbers and
 //! slices the text, which V8 does without copying long fields.
 
-use crate::bridge::request_sink::SinkEvent;
+use napi_derive::napi;
+
+use crate::bridge::request_sink::{Dispatch, SinkEvent};
 use crate::http::request_body::Body;
 
-/// Event kinds, the first number of each event.
-pub const KIND_REQUEST: f64 = 0.0;
-pub const KIND_DRAIN: f64 = 1.0;
-pub const KIND_CLOSED: f64 = 2.0;
+/// The kind of an event in a batch: the first number of each.
+#[napi]
+pub enum EventKind {
+  /// `[0, connId, httpMinor, flags, remotePort, localPort, bodyIndex,
+  /// headerCount, len(method), len(url), len(remoteAddress),
+  /// len(localAddress), len(name0), len(value0), ...]`.
+  Request = 0,
+  /// `[1, connId]`: the send buffer drained after a write asked to be told.
+  Drain = 1,
+  /// `[2, connId]`: the connection closed (or moved to another thread).
+  Closed = 2,
+  /// `[3, connId, bodyIndex]`: more of a streamed body or upgraded stream.
+  Data = 3,
+  /// `[4, connId]`: the streamed body is complete, or the upgraded stream's peer finished sending.
+  End = 4,
+  /// `[5, connId]`: the peer finished sending while its request was with
+  /// JavaScript, unanswered: node:http treats the client as gone (the
+  /// request is aborted), as do most servers.
+  Hangup = 5,
+}
+
+/// Numbers a request takes in a batch before its header lengths.
+#[napi]
+pub const REQUEST_FIXED_NUMBERS: u32 = 12;
 
 /// Bits of a request's flags number.
-pub const FLAG_TLS: u32 = 1;
-pub const FLAG_KEEP_ALIVE: u32 = 2;
+#[napi]
+pub enum RequestFlag {
+  Tls = 1,
+  KeepAlive = 2,
+  /// The body follows in `Data` events and an `End`.
+  Streamed = 4,
+  /// The connection is upgraded: the body is the bytes after the head, the
+  /// stream follows in `Data` events.
+  Upgrade = 8,
+}
 
-/// No body: the body index of a request without one.
-pub const NO_BODY: f64 = -1.0;
+/// The body index of a request without one.
+const NO_BODY: f64 = -1.0;
 
 /// One batch, ready to become JavaScript values.
 #[derive(Default)]
@@ -32,31 +62,43 @@ pub struct EventBatch {
   pub bodies: Vec<Body>,
 }
 
+fn kind(kind: EventKind) -> f64 {
+  f64::from(kind as u32)
+}
+
 impl EventBatch {
-  /// Encodes `events` in order.
-  ///
-  /// A request is `[0, connId, httpMinor, flags, remotePort, localPort,
-  /// bodyIndex, headerCount, len(method), len(url), len(remoteAddress),
-  /// len(localAddress), len(name0), len(value0), ...]` with the fields' text in
-  /// that order in `text`; `bodyIndex` is -1 without a body. A drain is
-  /// `[1, connId]`, a close before the response ended `[2, connId]`.
+  /// Encodes `events` in order, each as [`EventKind`] describes; the text
+  /// of a request's fields goes to `text` in the order of their lengths, and
+  /// a body index of -1 means no body.
   pub fn encode(events: Vec<SinkEvent>) -> Self {
     let mut batch = EventBatch { numbers: Vec::with_capacity(events.len() * 16), ..Default::default() };
     for event in events {
       match event {
-        SinkEvent::Drain { conn_id } => batch.numbers.extend([KIND_DRAIN, conn_id as f64]),
-        SinkEvent::Closed { conn_id } => batch.numbers.extend([KIND_CLOSED, conn_id as f64]),
-        SinkEvent::Request { conn_id, peer, request } => {
+        SinkEvent::Drain { conn_id } => batch.numbers.extend([kind(EventKind::Drain), conn_id as f64]),
+        SinkEvent::Closed { conn_id } => batch.numbers.extend([kind(EventKind::Closed), conn_id as f64]),
+        SinkEvent::End { conn_id } => batch.numbers.extend([kind(EventKind::End), conn_id as f64]),
+        SinkEvent::Hangup { conn_id } => batch.numbers.extend([kind(EventKind::Hangup), conn_id as f64]),
+        SinkEvent::Data { conn_id, data } => {
+          let body = batch.add_body(data);
+          batch.numbers.extend([kind(EventKind::Data), conn_id as f64, body]);
+        }
+        SinkEvent::Request { conn_id, peer, request, how } => {
           let head = request.head;
-          let flags = (if peer.tls { FLAG_TLS } else { 0 }) | (if head.keep_alive { FLAG_KEEP_ALIVE } else { 0 });
-          let body = if request.body.is_empty() {
-            NO_BODY
-          } else {
-            batch.bodies.push(request.body);
-            (batch.bodies.len() - 1) as f64
-          };
+          let mut flags = 0;
+          if peer.tls {
+            flags |= RequestFlag::Tls as u32;
+          }
+          if head.keep_alive {
+            flags |= RequestFlag::KeepAlive as u32;
+          }
+          match how {
+            Dispatch::Whole => {}
+            Dispatch::Streamed => flags |= RequestFlag::Streamed as u32,
+            Dispatch::Raw => flags |= RequestFlag::Upgrade as u32,
+          }
+          let body = batch.add_body(request.body);
           batch.numbers.extend([
-            KIND_REQUEST,
+            kind(EventKind::Request),
             conn_id as f64,
             head.minor as f64,
             flags as f64,
@@ -76,6 +118,15 @@ impl EventBatch {
       }
     }
     batch
+  }
+
+  /// Adds a body to hand over; its index, or -1 for an empty one.
+  fn add_body(&mut self, body: Body) -> f64 {
+    if body.is_empty() {
+      return NO_BODY;
+    }
+    self.bodies.push(body);
+    (self.bodies.len() - 1) as f64
   }
 
   /// Appends a field and its length as JavaScript counts it (UTF-16 units).
@@ -109,8 +160,9 @@ mod tests {
       raw_headers: headers.iter().map(|s| s.to_string()).collect(),
       keep_alive: true,
       expect_continue: false,
+      upgrade: false,
     };
-    SinkEvent::Request { conn_id, peer, request: ParsedRequest { head, body: Body::from(body) } }
+    SinkEvent::Request { conn_id, peer, request: ParsedRequest { head, body: Body::from(body) }, how: Dispatch::Whole }
   }
 
   #[test]
@@ -120,6 +172,8 @@ mod tests {
       SinkEvent::Drain { conn_id: 8 },
       request(9, "/b", &[], b"body"),
       SinkEvent::Closed { conn_id: 10 },
+      SinkEvent::Data { conn_id: 11, data: Body::from(&b"more"[..]) },
+      SinkEvent::End { conn_id: 11 },
     ]);
     assert_eq!(batch.text, "POST/a::1::1HostxPOST/b::1::1");
     assert_eq!(
@@ -128,11 +182,14 @@ mod tests {
         0.0, 7.0, 1.0, 3.0, 40000.0, 8000.0, -1.0, 1.0, 4.0, 2.0, 3.0, 3.0, 4.0, 1.0, //
         1.0, 8.0, //
         0.0, 9.0, 1.0, 3.0, 40000.0, 8000.0, 0.0, 0.0, 4.0, 2.0, 3.0, 3.0, //
-        2.0, 10.0,
+        2.0, 10.0, //
+        3.0, 11.0, 1.0, //
+        4.0, 11.0,
       ]
     );
-    assert_eq!(batch.bodies.len(), 1);
+    assert_eq!(batch.bodies.len(), 2);
     assert_eq!(batch.bodies[0], b"body");
+    assert_eq!(batch.bodies[1], b"more");
   }
 
   #[test]

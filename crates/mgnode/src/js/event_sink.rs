@@ -8,6 +8,7 @@ use napi_derive::napi;
 
 use crate::bridge::request_sink::RequestSink;
 use crate::http::request_body::Body;
+use crate::http::request_parser::Upgrades;
 use crate::js::event_batch::EventBatch;
 
 /// Where one JavaScript thread takes the engine's events for a listener.
@@ -31,6 +32,15 @@ impl EventSink {
   #[napi(getter)]
   pub fn sink_id(&self) -> i64 {
     self.sink.id() as i64
+  }
+
+  /// Which requests make a raw connection of this thread's: `upgrade` ones
+  /// (node:http: the server has an `upgrade` listener) and `CONNECT`
+  /// (a `connect` listener). Without, an upgrade request is an ordinary one
+  /// after which the connection closes, and a CONNECT is dropped.
+  #[napi]
+  pub fn set_upgrades(&self, upgrade: bool, connect: bool) {
+    self.sink.set_upgrades(Upgrades { upgrade, connect });
   }
 
   /// Takes every event queued since the last call as

@@ -9,6 +9,8 @@ use napi::bindgen_prelude::{Buffer, Float64ArraySlice};
 use napi::{Error, Result, Status};
 use napi_derive::napi;
 
+#[allow(unused_imports)] // named in the docs
+use crate::bridge::command::WriteFlag;
 use crate::bridge::command::{BatchedWrite, Command, WriteBatch};
 use crate::bridge::loop_handle::LoopHandle;
 use crate::bridge::registry;
@@ -64,8 +66,7 @@ impl Responder {
     self.send(Command::Write { conn, data: Payload::Shared(body), flags });
   }
 
-  /// Queues response bytes for a connection. `flags`: 1 end, 2 close after,
-  /// 4 report drain, 8 frame as a chunk.
+  /// Queues response bytes for a connection; `flags` are [`WriteFlag`] bits.
   #[napi]
   pub fn write(&self, conn_id: i64, data: &[u8], flags: u32) {
     self.send(Command::Write { conn: conn_id as u64, data: data.to_vec().into(), flags });
@@ -102,7 +103,7 @@ impl Responder {
 
   /// Sends `length` bytes of the file at `path`, from `offset`, as the rest of
   /// the response body (the head must already be written); the engine reads
-  /// the file itself. `flags` apply when it is done (1 end, 2 close after).
+  /// the file itself. `flags` ([`WriteFlag`] End, Close) apply when it is done.
   #[napi]
   pub fn send_file(&self, conn_id: i64, path: String, offset: f64, length: f64, flags: u32) {
     let (offset, length) = (offset.max(0.0) as u64, length.max(0.0) as u64);
@@ -114,6 +115,14 @@ impl Responder {
   #[napi]
   pub fn abort(&self, conn_id: i64) {
     self.send(Command::Abort { conn: conn_id as u64 });
+  }
+
+  /// Tells the engine JavaScript has read `bytes` more of a connection's
+  /// streamed body or upgraded stream, so it may read that much more from
+  /// the socket (it stops while 256 KiB are unread).
+  #[napi]
+  pub fn ack(&self, conn_id: i64, bytes: f64) {
+    self.send(Command::Ack { conn: conn_id as u64, bytes: bytes.max(0.0) as usize });
   }
 
   /// Queues the commands that follow without waking the engine, until
