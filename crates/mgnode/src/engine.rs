@@ -204,7 +204,16 @@ impl Engine {
 
   fn on_close(&mut self, id: u64) {
     if let Some(c) = self.conns.remove(&id) {
-      self.to_ring.extend(c.closed(id));
+      // The last connection of a closed listener takes the listener, and with
+      // it its sinks' doorbells: ring now, or JavaScript never hears of it.
+      let listener = c.listener.clone();
+      if let Some(sink) = c.closed(id) {
+        if listener.closed.get() {
+          sink.ring();
+        } else {
+          self.to_ring.push(sink);
+        }
+      }
     } else if self.listeners.remove(&id).is_some() {
       for waiter in self.listener_close_waiters.remove(&id).unwrap_or_default() {
         let _ = waiter.send(());
@@ -349,11 +358,11 @@ impl Engine {
           }
         }
       }
-      Command::CloseListener { listener, reply } => {
+      Command::CloseListener { listener, linger, reply } => {
         if self.listeners.contains_key(&listener) {
           // Answered from `on_close`, once the socket is really closed.
           self.listener_close_waiters.entry(listener).or_default().push(reply);
-          self.close_listener(listener);
+          self.close_listener(listener, linger);
         } else {
           let _ = reply.send(());
         }
@@ -361,7 +370,7 @@ impl Engine {
       Command::Shutdown { grace_ms } => {
         let ids: Vec<u64> = self.listeners.keys().copied().collect();
         for id in ids {
-          self.close_listener(id);
+          self.close_listener(id, false);
         }
         let deadline = self.now + Duration::from_millis(grace_ms);
         self.shutdown_at = Some(self.shutdown_at.map_or(deadline, |d| d.min(deadline)));

@@ -16,6 +16,9 @@ pub struct Listener {
   /// Where the next tie-break starts.
   next_sink: Cell<usize>,
   pub closed: Cell<bool>,
+  /// Closed the way node:http's `close()` closes: connections busy at the
+  /// time stay open as keep-alive connections until they are idle too long.
+  pub linger: Cell<bool>,
 }
 
 impl Listener {
@@ -27,6 +30,7 @@ impl Listener {
       sinks: RefCell::new(sink.into_iter().collect()),
       next_sink: Cell::new(0),
       closed: Cell::new(false),
+      linger: Cell::new(false),
     }
   }
 

@@ -50,16 +50,29 @@ impl Engine {
     Ok(Bound { id, host, port })
   }
 
-  /// Stops accepting on a listener; its idle connections close, busy ones
-  /// close once their response is done.
-  pub(super) fn close_listener(&mut self, id: u64) {
+  /// Stops accepting on a listener; its idle connections close. Busy ones
+  /// close once their response is done, or with `linger` go on serving
+  /// keep-alive requests until the idle timeout closes them, as node:http's
+  /// `server.close()` leaves them.
+  pub(super) fn close_listener(&mut self, id: u64, linger: bool) {
     let Some(listener) = self.listeners.get(&id) else { return };
     if listener.closed.replace(true) {
       return;
     }
+    listener.linger.set(linger);
     listener.conn.close_now();
     for (id, c) in self.conns.iter_mut() {
-      if Rc::ptr_eq(&c.listener, listener) {
+      if !Rc::ptr_eq(&c.listener, listener) {
+        continue;
+      }
+      if linger {
+        // node:http's closeIdleConnections(): a connection in the middle of a
+        // request head is not idle.
+        if c.is_idle() {
+          c.close_after_sent();
+          self.to_flush.push(*id);
+        }
+      } else {
         c.keep_alive = false;
         if !c.busy {
           c.refuse_parked();

@@ -92,7 +92,7 @@ impl Engine {
     }
     c.want_drain = false;
     c.idle_since = Instant::now();
-    if close || !c.keep_alive || c.listener.closed.get() {
+    if close || !c.keep_alive || (c.listener.closed.get() && !c.listener.linger.get()) {
       c.close_after_sent();
       return;
     }
