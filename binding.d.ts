@@ -78,10 +78,11 @@ export declare class Manager {
   /** Detaches a sink whose thread is gone; requests it held are answered 502. */
   detachSink(listenerId: number, sinkId: number): void
   /**
-   * Stops accepting on one listener. Idle connections close now, busy ones
-   * after their response.
+   * Stops accepting on one listener. Idle connections close now; busy ones
+   * close after their response, or with `linger` stay open as keep-alive
+   * connections until idle for the keep-alive timeout (node:http's `close()`).
    */
-  closeListener(listenerId: number): void
+  closeListener(listenerId: number, linger?: boolean | undefined | null): void
   /**
    * Stops accepting, gives in-flight responses `graceMs` to finish, closes
    * every connection and stops the thread. Resolves when it has stopped.

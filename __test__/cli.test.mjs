@@ -3,6 +3,9 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 
+import { alive, startChild } from './helpers/child.mjs'
+import { RawClient, requestHead, simpleGet } from './helpers/raw.mjs'
+
 const bin = fileURLToPath(new URL('../bin/mgnode.js', import.meta.url))
 const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
 
@@ -87,4 +90,47 @@ test('an address in use exits non-zero with EADDRINUSE', async (t) => {
   const r = await run([fixture('thread-app.cjs'), '-l', `http://127.0.0.1:${port}`, '-w', '1'])
   t.is(r.code, 1)
   t.regex(r.stderr, /EADDRINUSE/)
+})
+
+test('-w 2: after both workers crash at once, the process is still up and serving; SIGTERM still stops it with 0', async (t) => {
+  const { match, child, exited } = await startChild(t, [bin, fixture('thread-app.cjs'), '-l', 'http://127.0.0.1:0', '-w', '2'], {
+    ready: /listening on http:\/\/127\.0\.0\.1:(\d+) \(2 workers\)/,
+  })
+  const port = Number(match[1])
+  const crashed = await Promise.all([simpleGet(port, '/crash'), simpleGet(port, '/crash')])
+  t.deepEqual(crashed.map((r) => r.status), [502, 502])
+  await new Promise((r) => setTimeout(r, 500))
+  t.true(alive(child), 'the CLI exited after its workers crashed')
+  const deadline = Date.now() + 10_000
+  let res = null
+  while (Date.now() < deadline && res?.status !== 200) {
+    res = await simpleGet(port, '/').catch(() => null)
+    if (res?.status !== 200) await new Promise((r) => setTimeout(r, 50))
+  }
+  t.is(res?.status, 200)
+  child.kill('SIGTERM')
+  const r = await exited
+  t.is(r.code, 0)
+  t.regex(r.stderr, /worker 0 exited with code 1; restarting/)
+  t.regex(r.stderr, /worker 1 exited with code 1; restarting/)
+})
+
+test('SIGTERM with a keep-alive request in flight: its response says Connection: close and the connection closes after it', async (t) => {
+  const { match, child, exited } = await startChild(t, [bin, fixture('thread-app.cjs'), '-l', 'http://127.0.0.1:0', '-w', '2'], {
+    ready: /listening on http:\/\/127\.0\.0\.1:(\d+)/,
+  })
+  const client = await RawClient.connect(Number(match[1]))
+  t.teardown(() => client.destroy())
+  await client.write(requestHead('GET', '/'))
+  t.is((await client.readResponse()).header('connection'), 'keep-alive')
+  // Answered after 400 ms; the signal comes while it is in flight.
+  await client.write(requestHead('GET', '/slower'))
+  await new Promise((r) => setTimeout(r, 150))
+  child.kill('SIGTERM')
+  const res = await client.readResponse()
+  t.is(res.status, 200)
+  t.regex(res.body.toString(), /^\d+$/)
+  t.is(res.header('connection'), 'close')
+  t.true(await client.waitForClose(3000), 'the connection stayed open after a Connection: close response')
+  t.is((await exited).code, 0)
 })

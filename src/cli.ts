@@ -107,7 +107,10 @@ export async function main(argv: string[]): Promise<number> {
     maxBodySize: options.maxBodySize,
     streamTimeout: options.streamTimeout,
     tls: options.tls,
-    errorHandler: (err: Error) => console.error(`mgnode: ${err.message}`),
+    errorHandler: (err: Error) => {
+      // run() rejects with this one; it is printed once, below.
+      if ((err as Error & { code?: string }).code !== 'ERR_MGNODE_WORKERS_GAVE_UP') console.error(`mgnode: ${err.message}`)
+    },
   })
   try {
     for (const url of options.urls) {
@@ -121,7 +124,14 @@ export async function main(argv: string[]): Promise<number> {
     await server.close()
     return 1
   }
-  await server.run()
+  try {
+    await server.run()
+  } catch (err) {
+    // A supervisor restarting on failure must see one.
+    console.error(`mgnode: ${(err as Error).message}`)
+    console.error('mgnode: stopped after an error')
+    return 1
+  }
   console.log('mgnode: stopped')
   return 0
 }

@@ -2,6 +2,7 @@
  * `Manager`: the low-level API. One Mongoose thread, any number of listeners,
  * a plain request object and a `Reply` per request.
  */
+import { CloseSignal } from './close-signal'
 import { Dispatcher } from './dispatch'
 import type { Handler } from './dispatch'
 import { listenError, MgnodeError } from './errors'
@@ -64,7 +65,11 @@ export class Manager {
   readonly native: NativeManager
   /** @internal Writes responses; one per thread. */
   readonly responder: NativeResponder
+  /** @internal Raised at `close()`; worker threads share it (see `CloseSignal`). */
+  readonly closeSignal = new CloseSignal()
   #listeners = new Map<number, OpenListener>()
+  /** Listeners closed with `linger`, whose connections still serve (node:http's `close()`). */
+  #lingering = new Map<number, OpenListener>()
   #closing: Promise<void> | null = null
 
   constructor() {
@@ -88,12 +93,12 @@ export class Manager {
   /** `listen`, synchronously (binding is synchronous; node:http's `listen()` needs this). @internal */
   listenNow(url: string, handler: Handler, options: ListenOptions = {}): ListenerInfo {
     if (typeof handler !== 'function') throw new MgnodeError('ERR_INVALID_ARG_TYPE', 'handler must be a function')
-    return this.#open(url, options, new Dispatcher(this.responder, handler))
+    return this.#open(url, options, new Dispatcher(this.responder, handler, this.closeSignal))
   }
 
   /** Aborts every response in flight on this thread (`closeAllConnections`). @internal */
   abortAll(listenerId: number): void {
-    this.#listeners.get(listenerId)?.dispatcher?.abortAll()
+    ;(this.#listeners.get(listenerId) ?? this.#lingering.get(listenerId))?.dispatcher?.abortAll()
   }
 
   /**
@@ -137,23 +142,54 @@ export class Manager {
     if (this.#closing === null) this.native.detachSink(listenerId, sinkId)
   }
 
-  /** Stops accepting on one listener; its in-flight requests still finish. */
+  /**
+   * Stops accepting on one listener; its in-flight requests still finish,
+   * and their responses close their connections (`Connection: close`).
+   */
   async closeListener(id: number): Promise<void> {
-    if (!this.#listeners.delete(id)) return
-    this.native.closeListener(id)
+    this.#closeListener(id, false)
+  }
+
+  /**
+   * Stops accepting on one listener as node:http's `server.close()` does:
+   * idle connections close, busy ones go on serving as keep-alive
+   * connections until idle for the keep-alive timeout. Call
+   * `forgetListener` once they are gone. @internal
+   */
+  closeListenerLingering(id: number): void {
+    this.#closeListener(id, true)
+  }
+
+  /** Lets go of a listener closed with `closeListenerLingering` whose connections are gone. @internal */
+  forgetListener(id: number): void {
+    this.#lingering.delete(id)
+  }
+
+  #closeListener(id: number, linger: boolean): void {
+    const open = this.#listeners.get(id)
+    if (open === undefined) return
+    this.#listeners.delete(id)
+    if (linger) this.#lingering.set(id, open)
+    else open.dispatcher?.beginClosing()
+    this.native.closeListener(id, linger)
     if (this.#listeners.size === 0) live.delete(this)
   }
 
   /**
    * Stops every listener, lets in-flight requests finish for up to `graceMs`,
-   * closes the remaining connections and stops the native thread.
+   * closes the remaining connections and stops the native thread. Responses
+   * whose head is written from now on say `Connection: close`.
    */
   close(graceMs = 5000): Promise<void> {
     if (this.#closing === null) {
+      this.closeSignal.raise()
+      const all = [...this.#listeners.values(), ...this.#lingering.values()]
+      for (const open of all) open.dispatcher?.beginClosing()
       this.#closing = (async () => {
         await this.native.shutdown(graceMs)
-        for (const open of this.#listeners.values()) open.dispatcher?.abandonAll()
+        for (const open of all) open.dispatcher?.abandonAll()
         this.#listeners.clear()
+        this.#lingering.clear()
         live.delete(this)
       })()
     }

@@ -22,6 +22,8 @@ export const HIGH_WATER_MARK = 256 * 1024
 export interface ReplyHost {
   readonly responses: ResponseQueue
   readonly replies: ConnectionTable<Reply>
+  /** True once a graceful close began: the engine closes connections after their response. */
+  readonly closing: boolean
 }
 
 /** Receives a reply's drain and close notifications, and a streamed body's or upgraded stream's bytes. */
@@ -124,6 +126,7 @@ export class Reply {
    */
   send(status: number, headers?: OutgoingHeaders, body?: string | Uint8Array): void {
     if (this.#ended('send')) return
+    if (this.#keepAlive && this.#host.closing) this.#keepAlive = false
     const user = serialiseHeaders(headers, true)
     let flags = WriteFlag.End
     let head = statusLine(status, this.statusMessage) + dateHeader() + user.text
@@ -157,6 +160,7 @@ export class Reply {
     if (this.#state !== State.Fresh) {
       throw new MgnodeError('ERR_HTTP_HEADERS_SENT', 'Cannot write headers after they are sent')
     }
+    if (this.#keepAlive && this.#host.closing) this.#keepAlive = false
     const user = serialiseHeaders(headers, false)
     let head = statusLine(status, this.statusMessage) + dateHeader() + user.text
     let flags = 0

@@ -17,7 +17,11 @@ export interface ServerOptions {
    * More than 1 needs `app` to be a module specifier. Default 1 (main thread).
    */
   workers?: number
-  /** Hears errors of the engine and of workers (crashes, restarts), not app errors. */
+  /**
+   * Hears errors of the engine and of workers (crashes, restarts), not app
+   * errors; also the error that made the server give up (then `run()` rejects
+   * with it).
+   */
   errorHandler?: (err: Error) => void
   /** Seconds a streaming response may wait on a client that stopped reading. Default 5. */
   streamTimeout?: number
@@ -56,6 +60,9 @@ export class Server {
   #poolStart: Promise<WorkerPool> | null = null
   #handler: Promise<Handler> | null = null
   #closing: Promise<void> | null = null
+  /** Why the server stopped on its own (the workers could not be kept up), if it did. */
+  #failure: Error | null = null
+  #onFailure: ((err: Error) => void) | null = null
 
   constructor(app: App, options: ServerOptions = {}) {
     const workers = options.workers ?? 1
@@ -90,25 +97,47 @@ export class Server {
     return info
   }
 
-  /** Serves until SIGINT or SIGTERM, then drains in-flight requests and resolves. */
+  /**
+   * Serves until SIGINT or SIGTERM, then drains in-flight requests and
+   * resolves. Rejects if the server had to stop on its own: its workers
+   * failed to start again and again (code `ERR_MGNODE_WORKERS_GAVE_UP`,
+   * after a graceful close).
+   */
   async run(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop)
-        process.off('SIGTERM', stop)
-        resolve()
-      }
-      process.on('SIGINT', stop)
-      process.on('SIGTERM', stop)
-    })
+    let stop = (): void => {}
+    try {
+      await new Promise<void>((resolve, reject) => {
+        if (this.#failure !== null) {
+          reject(this.#failure)
+          return
+        }
+        stop = (): void => resolve()
+        this.#onFailure = reject
+        process.on('SIGINT', stop)
+        process.on('SIGTERM', stop)
+      })
+    } catch (err) {
+      await this.close()
+      throw err
+    } finally {
+      this.#onFailure = null
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+    }
     await this.close()
   }
 
-  /** Stops listening, lets in-flight requests finish, stops workers and the engine. */
+  /**
+   * Stops listening, lets in-flight requests finish, stops workers and the
+   * engine. Responses whose head is written from now on say `Connection: close`.
+   */
   close(): Promise<void> {
     if (this.#closing === null) {
+      // Raises the close signal before anything else, workers' threads included.
+      const drained = this.manager.close(this.#options.shutdownTimeout ?? 10_000)
+      this.#pool?.beginClosing()
       this.#closing = (async () => {
-        await this.manager.close(this.#options.shutdownTimeout ?? 10_000)
+        await drained
         await this.#pool?.stop()
       })()
     }
@@ -142,10 +171,20 @@ export class Server {
     return this.#handler
   }
 
+  /** The workers cannot be kept up: say so, close, and let `run()` reject. */
+  #gaveUp(err: Error): void {
+    this.#failure = err
+    if (this.#options.errorHandler) this.#options.errorHandler(err)
+    else console.error(err)
+    void this.close()
+    this.#onFailure?.(err)
+  }
+
   #startPool(): Promise<WorkerPool> {
     if (this.#poolStart === null) {
       const pool = new WorkerPool(this.manager, this.#app as string, this.#options.workers ?? 1, {
         errorHandler: this.#options.errorHandler,
+        onGiveUp: (err) => this.#gaveUp(err),
       })
       this.#pool = pool
       this.#poolStart = pool.start().then(() => pool)

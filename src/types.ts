@@ -76,7 +76,7 @@ export interface EngineRequest {
   localPort: number
   /** True on `https://` listeners. */
   tls: boolean
-  /** False when the connection closes after this response (`Connection: close`, HTTP/1.0). */
+  /** False when the connection closes after this response (`Connection: close`, HTTP/1.0, a server closing). */
   keepAlive: boolean
 }
 

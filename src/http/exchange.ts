@@ -25,6 +25,8 @@ export interface ExchangeOptions {
   onSettled?: () => void
   /** Called with each new connection's socket, before its first request (the 'connection' event). */
   onConnection?: (socket: EngineSocket | UpgradedSocket) => void
+  /** Told when a connection that made a request has closed. */
+  onConnectionGone?: () => void
   /**
    * Takes a request that left HTTP, with its socket and the bytes that
    * followed its head ('upgrade' or 'connect'); false if nothing took it.
@@ -243,7 +245,16 @@ export function nodeHandler(listener: RequestListener, options: ExchangeOptions 
     if (socket === undefined) return
     sockets.remove(socket)
     socket._gone(false)
+    options.onConnectionGone?.()
   }
   const openConnections = (): number => sockets.size
-  return Object.assign(handler, { connectionGone, openConnections })
+  // A graceful close began: heads not written yet say `Connection: close`,
+  // as node:http writes them for a response that is the connection's last.
+  const closing = (): void => {
+    for (const socket of sockets.list()) {
+      const res = socket._httpMessage
+      if (res !== null && !res.headersSent) res.shouldKeepAlive = false
+    }
+  }
+  return Object.assign(handler, { connectionGone, openConnections, closing })
 }

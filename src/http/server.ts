@@ -65,6 +65,8 @@ export class MgnodeServer extends EventEmitter {
   #tls: TlsOptions | undefined
   #maxBodySize: number | undefined
   #listener: ListenerInfo | null = null
+  /** The listener being closed: its connections still serve until they are gone, as on node:http. */
+  #closingId: number | null = null
   #inFlight = 0
   /** The listener's handler, which keeps its connections' sockets. */
   #handler: NodeHandler | null = null
@@ -88,6 +90,9 @@ export class MgnodeServer extends EventEmitter {
     this.#exchange = {
       keepAliveTimeout: this.#keepAliveTimeout,
       onSettled: () => this.#settled(),
+      onConnectionGone: () => {
+        if (this.#closing) this.#maybeClosed()
+      },
       // As node:http, with the connection's socket; emitted before its first request.
       onConnection: (socket) => this.emit('connection', socket),
       onUpgrade: (req, socket, head) => {
@@ -197,6 +202,9 @@ export class MgnodeServer extends EventEmitter {
     try {
       this.#listener = this.#bind(host, portNumber)
       this.#pushUpgrades()
+      // Listening again before the last close ended: the old connections are no longer this server's concern.
+      if (this.#closingId !== null) sharedManager().forgetListener(this.#closingId)
+      this.#closingId = null
       this.#closing = false
       process.nextTick(() => this.emit('listening'))
     } catch (err) {
@@ -211,7 +219,12 @@ export class MgnodeServer extends EventEmitter {
     return { address, family: address.includes(':') ? 'IPv6' : 'IPv4', port }
   }
 
-  /** Stops accepting; `'close'` (and `cb`) follow once in-flight requests are done. */
+  /**
+   * Stops accepting and closes idle connections. As on node:http, connections
+   * busy with a request go on as keep-alive connections (their responses say
+   * so) until they are idle for `keepAliveTimeout` or the client closes them;
+   * `'close'` (and `cb`) follow once they are all gone.
+   */
   close(cb?: Callback): this {
     if (this.#listener === null) {
       if (cb) process.nextTick(cb, errnoError('ERR_SERVER_NOT_RUNNING', 'Server is not running.'))
@@ -220,23 +233,25 @@ export class MgnodeServer extends EventEmitter {
     if (cb) this.#closeCallbacks.push(cb)
     const listener = this.#listener
     this.#listener = null
+    this.#closingId = listener.id
     this.#closing = true
-    void sharedManager()
-      .closeListener(listener.id)
-      .then(() => this.#maybeClosed())
+    sharedManager().closeListenerLingering(listener.id)
+    process.nextTick(() => this.#maybeClosed())
     return this
   }
 
   /** Aborts every request in flight and closes idle connections. */
   closeAllConnections(): void {
-    if (this.#listener === null) return
-    sharedManager().abortAll(this.#listener.id)
-    sharedManager().closeIdle(this.#listener.id)
+    const id = this.#listener?.id ?? this.#closingId
+    if (id === null) return
+    sharedManager().abortAll(id)
+    sharedManager().closeIdle(id)
   }
 
   /** Closes keep-alive connections that are between requests. */
   closeIdleConnections(): void {
-    if (this.#listener !== null) sharedManager().closeIdle(this.#listener.id)
+    const id = this.#listener?.id ?? this.#closingId
+    if (id !== null) sharedManager().closeIdle(id)
   }
 
   setTimeout(ms: number, cb?: () => void): this {
@@ -301,6 +316,9 @@ export class MgnodeServer extends EventEmitter {
 
   #maybeClosed(): void {
     if (!this.#closing || this.#inFlight > 0 || this.#listener !== null) return
+    if ((this.#handler?.openConnections() ?? 0) > 0) return
+    if (this.#closingId !== null) sharedManager().forgetListener(this.#closingId)
+    this.#closingId = null
     this.#closing = false
     const callbacks = this.#closeCallbacks
     this.#closeCallbacks = []

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 
 import { createHandler } from '../app-handler'
+import { CloseSignal } from '../close-signal'
 import { Dispatcher } from '../dispatch'
 import { binding } from '../native'
 import type { NativeEventSink } from '../native'
@@ -22,14 +23,20 @@ async function main(): Promise<void> {
   let dispatcher: Dispatcher
   try {
     const app = await loadApp(data.specifier, data.cwd)
-    dispatcher = new Dispatcher(new binding.Responder(data.managerId), createHandler(app))
+    dispatcher = new Dispatcher(new binding.Responder(data.managerId), createHandler(app), new CloseSignal(data.closeSignal))
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err))
     post({ type: 'load-failed', message: e.message, stack: e.stack })
     return
   }
+  // The pool restarts a worker that answered requests before it died sooner
+  // than one that never did (a crash loop).
+  dispatcher.onFirstAnswer(() => post({ type: 'answered' }))
   port?.on('message', (msg: ToWorker) => {
-    if (msg.type !== 'attach') return
+    if (msg.type === 'closing') {
+      dispatcher.beginClosing()
+      return
+    }
     try {
       const holder: { sink: NativeEventSink | null } = { sink: null }
       const sink = binding.attachSink(data.managerId, msg.listenerId, () => {

@@ -6,7 +6,17 @@
  * directly.
  *
  * A worker that dies has its unanswered requests answered 502 by the engine,
- * is reported to `errorHandler`, and is restarted with backoff.
+ * is reported to `errorHandler`, and is restarted. Requests that arrive while
+ * no worker is attached wait in the engine (10 s, then 503).
+ *
+ * Restarts: a worker that answered requests before it died comes back after
+ * `FIRST_BACKOFF_MS` (a request that crashes one worker now and then must not
+ * cost the server its capacity). One that died without answering anything, or
+ * failed to start, waits twice as long as the last time, up to
+ * `MAX_BACKOFF_MS`. A worker that fails to start (its module throws, or it
+ * exits before it is ready) `MAX_START_FAILURES` times in a row means the app
+ * cannot be served as it is now: the pool gives up and tells `onGiveUp`.
+ * Crashes after a successful start never make it give up.
  */
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
@@ -19,8 +29,10 @@ import type { FromWorker, ToWorker, WorkerData } from './messages'
 const ENTRY = join(__dirname, 'entry.js')
 const FIRST_BACKOFF_MS = 100
 const MAX_BACKOFF_MS = 5000
-/** A worker that ran this long without dying resets the backoff. */
+/** A worker that ran this long resets the backoff, even if it answered nothing. */
 const STABLE_AFTER_MS = 10_000
+/** Failed starts in a row of one worker after which the pool gives up (about 3 s of retrying). */
+export const MAX_START_FAILURES = 5
 
 /**
  * Young generation of each worker's heap, in MB. V8 sizes it as if its isolate
@@ -37,19 +49,35 @@ export function workerResourceLimits(execArgv = process.execArgv, nodeOptions = 
   return { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB }
 }
 
+/** The delay before the next start of a worker that died or failed `strikes` times in a row. */
+export function restartDelay(strikes: number): number {
+  return Math.min(FIRST_BACKOFF_MS * 2 ** Math.max(0, strikes - 1), MAX_BACKOFF_MS)
+}
+
 interface Slot {
   index: number
   worker: Worker | null
   /** listener id → sink id of this worker. */
   sinks: Map<number, number>
-  restarts: number
   startedAt: number
+  /** The current worker has answered a request. */
+  answered: boolean
+  /** Deaths and failed starts in a row with nothing answered in between: sets the delay. */
+  strikes: number
+  /** Failed starts in a row: sets when to give up. */
+  startFailures: number
   timer: NodeJS.Timeout | null
 }
 
 export interface WorkerPoolOptions {
   /** Hears about workers that failed or died. */
   errorHandler?: (err: Error) => void
+  /**
+   * Told once if the pool stops restarting (code `ERR_MGNODE_WORKERS_GAVE_UP`).
+   * The workers still up keep running until `stop()`. Without it, the error
+   * goes to `errorHandler`.
+   */
+  onGiveUp?: (err: Error) => void
 }
 
 export class WorkerPool {
@@ -60,6 +88,7 @@ export class WorkerPool {
   #slots: Slot[] = []
   #listeners: number[] = []
   #stopping = false
+  #gaveUp = false
 
   constructor(manager: Manager, specifier: string, size: number, options: WorkerPoolOptions = {}) {
     if (!Number.isInteger(size) || size < 1) {
@@ -75,7 +104,7 @@ export class WorkerPool {
   async start(): Promise<void> {
     const starts: Promise<void>[] = []
     for (let i = 0; i < this.size; i++) {
-      const slot: Slot = { index: i, worker: null, sinks: new Map(), restarts: 0, startedAt: 0, timer: null }
+      const slot: Slot = { index: i, worker: null, sinks: new Map(), startedAt: 0, answered: false, strikes: 0, startFailures: 0, timer: null }
       this.#slots.push(slot)
       starts.push(this.#spawn(slot))
     }
@@ -93,12 +122,22 @@ export class WorkerPool {
     await Promise.all(this.#slots.map((slot) => (slot.worker ? this.#attachOne(slot, listenerId) : undefined)))
   }
 
-  /** Terminates every worker (call after the manager has drained). */
+  /**
+   * A graceful close began: the workers make the heads they have not written
+   * yet say `Connection: close` (new ones see the manager's `CloseSignal`).
+   */
+  beginClosing(): void {
+    const msg: ToWorker = { type: 'closing' }
+    for (const slot of this.#slots) slot.worker?.postMessage(msg)
+  }
+
+  /** Terminates every worker and stops restarting them (call after the manager has drained). */
   async stop(): Promise<void> {
     this.#stopping = true
     await Promise.all(
       this.#slots.map(async (slot) => {
         if (slot.timer) clearTimeout(slot.timer)
+        slot.timer = null
         const worker = slot.worker
         slot.worker = null
         if (worker) await worker.terminate()
@@ -111,65 +150,125 @@ export class WorkerPool {
     return this.#slots.flatMap((s) => (s.worker ? [s.worker.threadId] : []))
   }
 
+  /** Starts a worker in `slot`; resolves once it is attached to every listener, rejects if it fails to start. */
   #spawn(slot: Slot): Promise<void> {
-    const data: WorkerData = { managerId: this.#manager.id, specifier: this.#specifier, cwd: process.cwd() }
+    const data: WorkerData = {
+      managerId: this.#manager.id,
+      specifier: this.#specifier,
+      cwd: process.cwd(),
+      closeSignal: this.#manager.closeSignal.buffer,
+    }
     const worker = new Worker(ENTRY, { workerData: data, resourceLimits: workerResourceLimits() })
+    // This worker's own map: a late 'exit' must not detach its successor's sinks.
+    const sinks = new Map<number, number>()
     slot.worker = worker
+    slot.sinks = sinks
     slot.startedAt = Date.now()
-    slot.sinks.clear()
+    slot.answered = false
     return new Promise<void>((resolve, reject) => {
-      let settled = false
-      const settle = (err?: Error): void => {
-        if (settled) return
-        settled = true
-        if (err) reject(err)
-        else resolve()
+      let started = false
+      let failed = false
+      const fail = (err: Error): void => {
+        if (started || failed) return
+        failed = true
+        reject(err)
+        void worker.terminate()
       }
       worker.on('message', (msg: FromWorker) => {
         if (msg.type === 'ready') {
-          Promise.all(this.#listeners.map((id) => this.#attachOne(slot, id))).then(() => settle(), settle)
+          Promise.all(this.#listeners.map((id) => this.#attachOne(slot, id))).then(() => {
+            if (failed) return
+            started = true
+            resolve()
+          }, fail)
         } else if (msg.type === 'load-failed') {
           const err = new MgnodeError('ERR_MGNODE_WORKER_LOAD', `worker ${slot.index} could not load "${this.#specifier}": ${msg.message}`)
           if (msg.stack) err.stack = msg.stack
-          settle(err)
-          void worker.terminate()
+          fail(err)
+        } else if (msg.type === 'answered') {
+          slot.answered = true
         }
       })
       worker.on('error', (err) => {
+        if (!started) {
+          const e = new MgnodeError('ERR_MGNODE_WORKER_LOAD', `worker ${slot.index} failed while starting: ${err.message}`)
+          ;(e as Error & { cause?: unknown }).cause = err
+          fail(e)
+          return
+        }
         this.#report(new MgnodeError('ERR_MGNODE_WORKER_CRASHED', `worker ${slot.index} crashed: ${err.message}`), err)
       })
       worker.on('exit', (code) => {
         if (slot.worker === worker) slot.worker = null
-        for (const [listenerId, sinkId] of slot.sinks) this.#manager.detachSink(listenerId, sinkId)
-        slot.sinks.clear()
-        if (!settled) {
-          settle(new MgnodeError('ERR_MGNODE_WORKER_LOAD', `worker ${slot.index} exited with code ${code} while starting`))
+        for (const [listenerId, sinkId] of sinks) this.#manager.detachSink(listenerId, sinkId)
+        sinks.clear()
+        if (!started) {
+          fail(new MgnodeError('ERR_MGNODE_WORKER_LOAD', `worker ${slot.index} exited with code ${code} while starting`))
           return
         }
-        if (this.#stopping) return
-        this.#report(new MgnodeError('ERR_MGNODE_WORKER_EXITED', `worker ${slot.index} exited with code ${code}; restarting`))
-        this.#restart(slot)
+        if (this.#stopping || this.#gaveUp) return
+        const delay = this.#nextDelay(slot)
+        this.#report(new MgnodeError('ERR_MGNODE_WORKER_EXITED', `worker ${slot.index} exited with code ${code}; restarting in ${delay} ms`))
+        this.#schedule(slot, delay)
       })
     })
   }
 
-  #restart(slot: Slot): void {
-    if (Date.now() - slot.startedAt > STABLE_AFTER_MS) slot.restarts = 0
-    const delay = Math.min(FIRST_BACKOFF_MS * 2 ** slot.restarts, MAX_BACKOFF_MS)
-    slot.restarts++
+  /** The delay before restarting a worker that died after starting. */
+  #nextDelay(slot: Slot): number {
+    // It did useful work (or lived long enough): not a crash loop.
+    if (slot.answered || Date.now() - slot.startedAt > STABLE_AFTER_MS) slot.strikes = 0
+    slot.strikes++
+    return restartDelay(slot.strikes)
+  }
+
+  /**
+   * Starts the slot's worker again after `delay`. The timer is not unref'd:
+   * while every worker is down it is what keeps the process (and the server
+   * in it) alive.
+   */
+  #schedule(slot: Slot, delay: number): void {
     slot.timer = setTimeout(() => {
       slot.timer = null
-      if (this.#stopping) return
-      this.#spawn(slot).catch((err: Error) => {
-        this.#report(err)
-        if (!this.#stopping && slot.worker === null) this.#restart(slot)
-      })
+      if (this.#stopping || this.#gaveUp) return
+      this.#spawn(slot).then(
+        () => {
+          slot.startFailures = 0
+        },
+        (err: Error) => {
+          if (this.#stopping || this.#gaveUp) return
+          slot.startFailures++
+          if (slot.startFailures >= MAX_START_FAILURES) {
+            this.#giveUp(slot, err)
+            return
+          }
+          slot.strikes++
+          const next = restartDelay(slot.strikes)
+          this.#report(new MgnodeError(err instanceof MgnodeError ? err.code : 'ERR_MGNODE_WORKER_LOAD', `${err.message}; retrying in ${next} ms`), err)
+          this.#schedule(slot, next)
+        },
+      )
     }, delay)
-    slot.timer.unref()
+  }
+
+  #giveUp(slot: Slot, last: Error): void {
+    this.#gaveUp = true
+    for (const s of this.#slots) {
+      if (s.timer) clearTimeout(s.timer)
+      s.timer = null
+    }
+    const err = new MgnodeError(
+      'ERR_MGNODE_WORKERS_GAVE_UP',
+      `worker ${slot.index} failed to start ${slot.startFailures} times in a row; giving up: ${last.message}`,
+    )
+    ;(err as Error & { cause?: unknown }).cause = last
+    if (this.#options.onGiveUp) this.#options.onGiveUp(err)
+    else this.#report(err)
   }
 
   #attachOne(slot: Slot, listenerId: number): Promise<void> {
     const worker = slot.worker
+    const sinks = slot.sinks
     if (!worker) return Promise.resolve()
     return new Promise((resolve, reject) => {
       const done = (): void => {
@@ -179,7 +278,7 @@ export class WorkerPool {
       const onMessage = (msg: FromWorker): void => {
         if (msg.type === 'attached' && msg.listenerId === listenerId) {
           done()
-          slot.sinks.set(listenerId, msg.sinkId)
+          sinks.set(listenerId, msg.sinkId)
           resolve()
         } else if (msg.type === 'attach-failed' && msg.listenerId === listenerId) {
           done()

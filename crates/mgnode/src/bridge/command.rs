@@ -101,63 +101,34 @@ pub enum Command {
     reply: Sender<Result<Bound, ListenError>>,
   },
   /// Attach a sink (a worker thread's) to an existing listener.
-  AttachSink {
-    listener: u64,
-    sink: Arc<RequestSink>,
-    reply: Sender<bool>,
-  },
+  AttachSink { listener: u64, sink: Arc<RequestSink>, reply: Sender<bool> },
   /// Detach a sink whose thread is gone: its unanswered requests get 502.
-  DetachSink {
-    listener: u64,
-    sink: u64,
-  },
-  CloseListener {
-    listener: u64,
-    reply: Sender<()>,
-  },
+  DetachSink { listener: u64, sink: u64 },
+  /// Stop accepting on a listener. With `linger`, busy connections go on as
+  /// keep-alive connections (node:http's `close()`); without, they close
+  /// after their response.
+  CloseListener { listener: u64, linger: bool, reply: Sender<()> },
   /// Close a listener's keep-alive connections that are between requests.
-  CloseIdle {
-    listener: u64,
-  },
+  CloseIdle { listener: u64 },
   /// Replace a listener's timeouts; connections use the new ones from their next check.
-  SetTimeouts {
-    listener: u64,
-    timeouts: Timeouts,
-  },
+  SetTimeouts { listener: u64, timeouts: Timeouts },
   /// Bytes of a response (already framed by JS unless `CHUNKED`).
-  Write {
-    conn: u64,
-    data: Payload,
-    flags: u32,
-  },
+  Write { conn: u64, data: Payload, flags: u32 },
   /// Several small writes made together on one JavaScript thread, copied
   /// out of JavaScript in one crossing: each entry's bytes follow the
   /// previous entry's in `bytes`.
   WriteBatch(Box<WriteBatch>),
   /// Send `length` bytes of the file at `path` from `offset` as the rest of
   /// the body, then apply `flags` (end, close) as a write would.
-  SendFile {
-    conn: u64,
-    path: String,
-    offset: u64,
-    length: u64,
-    flags: u32,
-  },
+  SendFile { conn: u64, path: String, offset: u64, length: u64, flags: u32 },
   /// Drop the connection now, cutting its response short; a connection
   /// between responses closes once what was sent has gone out.
-  Abort {
-    conn: u64,
-  },
+  Abort { conn: u64 },
   /// JavaScript has read `bytes` more of a streamed body or an upgraded
   /// connection's data: the engine may read that much more.
-  Ack {
-    conn: u64,
-    bytes: usize,
-  },
+  Ack { conn: u64, bytes: usize },
   /// Stop accepting, let in-flight responses finish for `grace_ms`, then close everything.
-  Shutdown {
-    grace_ms: u64,
-  },
+  Shutdown { grace_ms: u64 },
 }
 
 #[cfg(test)]

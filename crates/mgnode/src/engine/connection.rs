@@ -190,7 +190,7 @@ impl Connection {
     if how != Dispatch::Streamed {
       self.request_started = None;
     }
-    self.keep_alive = request.head.keep_alive && !self.listener.closed.get();
+    self.keep_alive = request.head.keep_alive && !self.listener.ends_keep_alive();
     self.unacked = if how == Dispatch::Whole { 0 } else { request.body.len() };
     self.body_to_js = how == Dispatch::Streamed;
     if how == Dispatch::Raw {
@@ -212,7 +212,7 @@ impl Connection {
   /// Parks a complete request until a sink attaches.
   pub fn park(&mut self, request: ParsedRequest, now: Instant) {
     self.request_started = None;
-    self.keep_alive = request.head.keep_alive && !self.listener.closed.get();
+    self.keep_alive = request.head.keep_alive && !self.listener.ends_keep_alive();
     self.parked = Some((request, now));
   }
 
@@ -390,7 +390,7 @@ impl Connection {
     // The rest of a body JavaScript did not read is read and dropped.
     self.body_to_js = false;
     self.unacked = 0;
-    if close || !self.keep_alive || self.listener.closed.get() {
+    if close || !self.keep_alive || self.listener.ends_keep_alive() {
       self.close_after_sent();
       return false;
     }
@@ -496,6 +496,15 @@ impl Connection {
       && self.parked.is_none()
       && self.request_started.is_none()
       && self.conn.recv_len() == 0
+  }
+
+  /// Closes the connection if it is between requests; true if it did.
+  pub fn close_if_idle(&mut self) -> bool {
+    if !self.is_idle() {
+      return false;
+    }
+    self.close_after_sent();
+    true
   }
 
   /// Prepares for a shutdown or listener close: no more keep-alive, and if

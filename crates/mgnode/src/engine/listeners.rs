@@ -71,32 +71,41 @@ impl Engine {
   /// Closes a listener's keep-alive connections that are between requests.
   pub(super) fn close_idle(&mut self, listener: u64) {
     for c in self.conns.values_mut() {
-      if c.is_idle() && c.listener().conn.id() == listener {
-        c.close_after_sent();
+      if c.listener().conn.id() == listener {
+        c.close_if_idle();
       }
     }
   }
 
   /// Closes a listener and answers `reply` once its socket is really closed (from `on_close`).
-  pub(super) fn close_listener_then(&mut self, listener: u64, reply: crossbeam_channel::Sender<()>) {
+  pub(super) fn close_listener_then(&mut self, listener: u64, linger: bool, reply: crossbeam_channel::Sender<()>) {
     if self.listeners.contains_key(&listener) {
       self.listener_close_waiters.entry(listener).or_default().push(reply);
-      self.close_listener(listener);
+      self.close_listener(listener, linger);
     } else {
       let _ = reply.send(());
     }
   }
 
-  /// Stops accepting on a listener; its idle connections close, busy ones
-  /// close once their response is done.
-  pub(super) fn close_listener(&mut self, id: u64) {
+  /// Stops accepting on a listener; its idle connections close. Busy ones
+  /// close once their response is done, or with `linger` go on serving
+  /// keep-alive requests until the idle timeout closes them, as node:http's
+  /// `server.close()` leaves them.
+  pub(super) fn close_listener(&mut self, id: u64, linger: bool) {
     let Some(listener) = self.listeners.get(&id) else { return };
     if listener.closed.replace(true) {
       return;
     }
+    listener.linger.set(linger);
     listener.conn.close_now();
     for (id, c) in self.conns.iter_mut() {
-      if Rc::ptr_eq(c.listener(), listener) && c.wind_down() {
+      if !Rc::ptr_eq(c.listener(), listener) {
+        continue;
+      }
+      // node:http's closeIdleConnections(): a connection in the middle of a
+      // request head is not idle.
+      let closing = if linger { c.close_if_idle() } else { c.wind_down() };
+      if closing {
         self.to_flush.push(*id);
       }
     }
@@ -145,6 +154,9 @@ pub struct Listener {
   /// Where the next tie-break starts.
   next_sink: Cell<usize>,
   pub closed: Cell<bool>,
+  /// Closed the way node:http's `close()` closes: connections busy at the
+  /// time stay open as keep-alive connections until they are idle too long.
+  pub linger: Cell<bool>,
 }
 
 impl Listener {
@@ -156,7 +168,13 @@ impl Listener {
       sinks: RefCell::new(sink.into_iter().collect()),
       next_sink: Cell::new(0),
       closed: Cell::new(false),
+      linger: Cell::new(false),
     }
+  }
+
+  /// Closed so that its connections end keep-alive (not lingering).
+  pub fn ends_keep_alive(&self) -> bool {
+    self.closed.get() && !self.linger.get()
   }
 
   /// The sink with the fewest requests in flight; ties go round-robin.

@@ -221,7 +221,17 @@ impl Engine {
 
   fn on_close(&mut self, id: u64) {
     if let Some(c) = self.conns.remove(&id) {
-      self.to_ring.extend(c.closed(id));
+      // The last connection of a closed listener takes the listener, and with
+      // it its sinks' doorbells: ring now, or JavaScript never hears of it.
+      // Held until rung: dropping a closed listener's last reference releases its sinks.
+      let listener = c.listener().clone();
+      if let Some(sink) = c.closed(id) {
+        if listener.closed.get() {
+          sink.ring();
+        } else {
+          self.to_ring.push(sink);
+        }
+      }
     } else if self.listeners.remove(&id).is_some() {
       for waiter in self.listener_close_waiters.remove(&id).unwrap_or_default() {
         let _ = waiter.send(());
@@ -287,7 +297,7 @@ impl Engine {
       Command::DetachSink { listener, sink } => self.detach_sink(listener, sink),
       Command::SetTimeouts { listener, timeouts } => self.set_timeouts(listener, timeouts),
       Command::CloseIdle { listener } => self.close_idle(listener),
-      Command::CloseListener { listener, reply } => self.close_listener_then(listener, reply),
+      Command::CloseListener { listener, linger, reply } => self.close_listener_then(listener, linger, reply),
       Command::Shutdown { grace_ms } => self.shutdown(grace_ms),
     }
   }
@@ -296,7 +306,7 @@ impl Engine {
   fn shutdown(&mut self, grace_ms: u64) {
     let ids: Vec<u64> = self.listeners.keys().copied().collect();
     for id in ids {
-      self.close_listener(id);
+      self.close_listener(id, false);
     }
     let deadline = self.now + Duration::from_millis(grace_ms);
     self.shutdown_at = Some(self.shutdown_at.map_or(deadline, |d| d.min(deadline)));

@@ -189,12 +189,14 @@ impl Manager {
     self.handle.send(Command::DetachSink { listener: listener_id as u64, sink: sink_id as u64 });
   }
 
-  /// Stops accepting on one listener. Idle connections close now, busy ones
-  /// after their response.
+  /// Stops accepting on one listener. Idle connections close now; busy ones
+  /// close after their response, or with `linger` stay open as keep-alive
+  /// connections until idle for the keep-alive timeout (node:http's `close()`).
   #[napi]
-  pub fn close_listener(&self, listener_id: i64) {
+  pub fn close_listener(&self, listener_id: i64, linger: Option<bool>) {
     let (reply, answer) = crossbeam_channel::bounded(1);
-    if self.handle.send(Command::CloseListener { listener: listener_id as u64, reply }) {
+    let linger = linger.unwrap_or(false);
+    if self.handle.send(Command::CloseListener { listener: listener_id as u64, linger, reply }) {
       let _ = answer.recv_timeout(CONTROL_TIMEOUT);
     }
   }
