@@ -173,7 +173,7 @@ test('rows with --compare: each mgnode server on the other build, then on this o
   t.deepEqual(rows[1].env, {}, 'this build is the checkout\'s own')
 })
 
-test('the table shows the ratio median with its range, and flags figures from disturbed runs', (t) => {
+test('the table shows the ratio median with its range, its pair count when short, and flags figures from disturbed runs', (t) => {
   const row = (extra) => ({ notes: [], runs: [], status: 'ok', p50: 500, p99: 3000, peakRss: 60 * 2 ** 20, cores: { server: 1, load: 0.9 }, ...extra })
   const report = {
     meta: { date: '2026-01-01T00:00:00Z', cpus: 2, cpuModel: 'test', node: 'v20', commit: 'abc', dirty: false },
@@ -182,8 +182,9 @@ test('the table shows the ratio median with its range, and flags figures from di
       {
         n: 2, title: 'hello', rounds: 6, extraRounds: 1, disturbedRounds: 1,
         servers: [
-          row({ label: 'mgnode Server', rps: 84000, rpsRange: [80000, 88000], rpsClean: true, ratio: 1.4, ratioRange: [1.35, 1.52], ratioClean: true }),
+          row({ label: 'mgnode Server', rps: 84000, rpsRange: [80000, 88000], rpsClean: true, ratio: 1.4, ratioRange: [1.35, 1.52], ratioPairs: 5, ratioClean: true }),
           row({ label: 'node:http', rps: 60000, rpsRange: [58000, 61000], rpsClean: false }),
+          row({ label: 'peer', rps: 90000, rpsRange: [90000, 90000], rpsClean: true, ratio: 1.5, ratioRange: [1.5, 1.5], ratioPairs: 1, ratioClean: false }),
         ],
       },
     ],
@@ -191,5 +192,6 @@ test('the table shows the ratio median with its range, and flags figures from di
   const md = markdown(report)
   t.regex(md, /\| mgnode Server \| 84\.0k \(80\.0k–88\.0k\) \| 1\.40× \(1\.35–1\.52\) \|/)
   t.regex(md, /\| node:http \| 60\.0k \(58\.0k–61\.0k\) ⚠ \|/)
+  t.regex(md, /\| peer \| 90\.0k \| 1\.50× \(1 pair\) ⚠ \|/, 'a lone pair says so, and a disturbed one is flagged')
   t.regex(md, /6 rounds run, 1 with a disturbed run, 1 of them extra/)
 })

@@ -36,6 +36,15 @@ function fmtRange(lo, hi, fmt) {
   return lo === hi ? '' : ` (${fmt(lo)}–${fmt(hi)})`
 }
 
+/** '1.42× (1.38–1.47)'; the number of pairs when fewer than the rounds asked for; ⚠ when none was clean. */
+function fmtRatio(r, rounds) {
+  const [lo, hi] = r.ratioRange
+  const parts = []
+  if (lo !== hi) parts.push(`${lo.toFixed(2)}–${hi.toFixed(2)}`)
+  if (r.ratioPairs < rounds) parts.push(`${r.ratioPairs} pair${r.ratioPairs > 1 ? 's' : ''}`)
+  return `${r.ratio.toFixed(2)}×${parts.length ? ` (${parts.join(', ')})` : ''}${r.ratioClean ? '' : ' ⚠'}`
+}
+
 function fmtTargets(r) {
   if (!r.targets) return ''
   const mark = (ok) => (ok ? '✓' : '✗')
@@ -101,7 +110,7 @@ export function markdown(report) {
       const cells = [first ? String(s.n) : '', first ? s.title : '', r.label]
       if (r.rps) {
         const flag = r.rpsClean === false ? ' ⚠' : ''
-        const ratio = r.ratio != null ? `${r.ratio.toFixed(2)}×${fmtRange(r.ratioRange[0], r.ratioRange[1], (x) => x.toFixed(2))}${r.ratioClean ? '' : ' ⚠'}` : ''
+        const ratio = r.ratio != null ? fmtRatio(r, st.rounds) : ''
         const cores = r.cores && r.cores.load != null ? `${r.cores.server == null ? '–' : fmtCores(r.cores.server)} · ${fmtCores(r.cores.load)}` : ''
         cells.push(fmtRate(r.rps) + fmtRange(r.rpsRange[0], r.rpsRange[1], fmtRate) + flag, ratio, fmtLatency(r.p50), fmtLatency(r.p99), fmtBytes(r.peakRss), cores, fmtTargets(r))
       } else {
