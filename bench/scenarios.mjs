@@ -168,3 +168,22 @@ export const SCENARIOS = [
 export const RSS_ALLOWANCE = 30 * 1024 * 1024
 
 export const BODY_PATTERN = payloads.PATTERN
+
+/**
+ * Scenario 10 for `n` workers (--workers): mgnode with `workers: n` and
+ * node:cluster with n processes, told through BENCH_WORKERS. The issue's
+ * throughput target is for two workers on two cores, so only n = 2 keeps it.
+ */
+export function withWorkers(scenario, n) {
+  if (scenario.id !== 'workers' || n === 2) return scenario
+  return {
+    ...scenario,
+    title: `Express 5 on ${n} workers`,
+    serverEnv: { ...scenario.serverEnv, BENCH_WORKERS: String(n) },
+    servers: scenario.servers.map((v) => {
+      if (v.id === 'mgnode-workers2') return { ...v, label: `mgnode workers: ${n}`, target: undefined }
+      if (v.id === 'node-cluster2') return { ...v, label: `node:cluster ×${n} (peer)` }
+      return v
+    }),
+  }
+}

@@ -1,6 +1,7 @@
 // The ceiling: hello world in plain C on the same Mongoose source mgnode embeds.
 // Built by bench/run.mjs with gcc -O2 in a temporary folder. Listens on
-// 127.0.0.1:$PORT (0 picks a free port) and prints PORT=<n> once listening.
+// 127.0.0.1:$PORT (0 picks a free port; $BENCH_HOST instead of 127.0.0.1 when
+// bench/serve.mjs serves another host) and prints PORT=<n> once listening.
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +26,11 @@ static void handler(struct mg_connection *c, int ev, void *ev_data) {
 
 int main(void) {
   const char *port = getenv("PORT");
-  char url[64];
+  const char *host = getenv("BENCH_HOST");
+  char url[160];
   struct mg_mgr mgr;
   struct mg_connection *lc;
-  snprintf(url, sizeof(url), "http://127.0.0.1:%s", port && *port ? port : "0");
+  snprintf(url, sizeof(url), "http://%s:%s", host && *host ? host : "127.0.0.1", port && *port ? port : "0");
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
   mg_mgr_init(&mgr);

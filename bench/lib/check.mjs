@@ -14,16 +14,16 @@ export function requestBody(req) {
  * status, headers as sent, body (Content-Length or chunked), and whether the
  * server closed the connection afterwards.
  */
-function probe(port, req, { waitClose = false, timeoutMs = 5000 } = {}) {
+function probe(host, port, req, { waitClose = false, timeoutMs = 5000 } = {}) {
   return new Promise((resolve, reject) => {
     const body = requestBody(req)
-    const headers = { Host: `${HOST}:${port}`, ...(req.headers || {}) }
+    const headers = { Host: `${host}:${port}`, ...(req.headers || {}) }
     if (body) headers['Content-Length'] = String(body.length)
     let head = `${req.method} ${req.path} HTTP/1.1\r\n`
     for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`
     head += '\r\n'
 
-    const sock = net.connect(port, HOST)
+    const sock = net.connect(port, host)
     let buf = Buffer.alloc(0)
     let res = null
     let settled = false
@@ -103,12 +103,13 @@ function probe(port, req, { waitClose = false, timeoutMs = 5000 } = {}) {
   })
 }
 
-export async function check(port, scenario) {
+/** Checks the server at host:port (127.0.0.1 unless --target-host) against the scenario's expected response. */
+export async function check(port, scenario, host = HOST, attempts = 20) {
   let res
   let lastErr
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < attempts; i++) {
     try {
-      res = await probe(port, scenario.request, { waitClose: !!scenario.expect.closes })
+      res = await probe(host, port, scenario.request, { waitClose: !!scenario.expect.closes })
       break
     } catch (err) {
       lastErr = err

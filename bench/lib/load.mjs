@@ -4,9 +4,10 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { BODY_PATTERN } from '../scenarios.mjs'
-import { HOST, require } from './paths.mjs'
+import { require } from './paths.mjs'
 import { requestBody } from './check.mjs'
 import { lastLine } from './processes.mjs'
+import { withTaskset } from './pinning.mjs'
 
 function wrkScript(scenario, dir) {
   const req = scenario.request
@@ -35,9 +36,10 @@ function luaString(s) {
   return '"' + String(s).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r') + '"'
 }
 
-function runChild(cmd, args, limitMs) {
+function runChild(cpus, command, args, limitMs) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const [cmd, argv] = withTaskset(cpus, command, args)
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -50,14 +52,17 @@ function runChild(cmd, args, limitMs) {
   })
 }
 
-/** One bounded load run; resolves { rps, p50, p99, ... } in µs, or { error }. */
-export async function load(tool, port, scenario, seconds, opts, tmp) {
-  const url = `http://${HOST}:${port}${scenario.request.path}`
+/**
+ * One bounded load run against host:port, on `cpus` when pinned; resolves
+ * { rps, p50, p99, ... } (latencies in µs), or { error }.
+ */
+export async function load(tool, { host, port }, scenario, seconds, opts, tmp, cpus = null) {
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}${scenario.request.path}`
   const limit = (seconds + 20) * 1000
   if (tool === 'wrk') {
     const script = scenario._wrkScript || (scenario._wrkScript = wrkScript(scenario, tmp))
     const args = ['-t', String(opts.threads), '-c', String(opts.connections), '-d', `${seconds}s`, '--timeout', '5s', '-s', script, url]
-    const r = await runChild('wrk', args, limit)
+    const r = await runChild(cpus, 'wrk', args, limit)
     const m = /^WRKJSON (.*)$/m.exec(r.stdout)
     if (!m) return { error: `wrk: ${lastLine(r.stderr || r.stdout)}` }
     const w = JSON.parse(m[1])
@@ -83,7 +88,7 @@ export async function load(tool, port, scenario, seconds, opts, tmp) {
     args.push('-i', file)
   }
   args.push(url)
-  const r = await runChild(process.execPath, args, limit)
+  const r = await runChild(cpus, process.execPath, args, limit)
   let a
   try {
     a = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')))

@@ -16,7 +16,8 @@ export class ServerProcess {
     this.exit = null
     this.child = spawn(command, args, {
       cwd: ROOT,
-      env: { ...process.env, ...env, PORT: '0', NODE_ENV: 'production' },
+      // PORT=0 picks a free port; bench/serve.mjs passes fixed ones.
+      env: { ...process.env, PORT: '0', NODE_ENV: 'production', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, so that stop() reaches its children
     })

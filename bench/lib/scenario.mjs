@@ -1,36 +1,31 @@
-// One scenario's run: start and check its servers, load them in rotated
-// rounds, and reduce the rounds to medians and ratios to the baseline.
+// One scenario's run: start and check its servers (or find them on
+// --target-host), load them in rounds whose order flips each round, repeat
+// rounds that other processes disturbed (a bounded number of times), and
+// reduce the runs to per-pair ratio medians (see method.mjs).
 import net from 'node:net'
-import path from 'node:path'
 import { RSS_ALLOWANCE } from '../scenarios.mjs'
-import { HOST, SERVERS_DIR } from './paths.mjs'
-import { buildC } from './ceiling.mjs'
-import { ServerProcess, lastLine } from './processes.mjs'
+import { HOST } from './paths.mjs'
+import { lastLine } from './processes.mjs'
 import { processTree, treeRss, sampleRss } from './memory.mjs'
-import { FOREIGN_CPU_LIMIT, foreignCpu, waitQuiet } from './other-load.mjs'
+import { cpuMeter, waitQuiet } from './cpu-use.mjs'
 import { check } from './check.mjs'
 import { load } from './load.mjs'
-import { fmtInt, fmtLatency, fmtBytes } from './report.mjs'
-
-function median(values) {
-  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  if (!v.length) return null
-  const mid = v.length >> 1
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2
-}
+import { startServer, fixedPort, describe } from './servers.mjs'
+import { roundOrder, isDisturbed, pairs, ratioOf, summariseRuns, needsAnotherRound } from './method.mjs'
+import { fmtInt, fmtLatency, fmtBytes, fmtCores } from './report.mjs'
 
 /**
  * Opens `count` keep-alive connections that each make the scenario's request
  * once, then stay open and silent while the server is loaded, as clients
  * between requests do (a busy site holds thousands of them).
  */
-async function openIdleConnections(port, scenario, count) {
+async function openIdleConnections(host, port, scenario, count) {
   const sockets = []
   let failed = 0
-  const head = `${scenario.request.method} ${scenario.request.path} HTTP/1.1\r\nHost: ${HOST}:${port}\r\n\r\n`
+  const head = `${scenario.request.method} ${scenario.request.path} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`
   const openOne = () =>
     new Promise((resolve) => {
-      const socket = net.connect(port, HOST)
+      const socket = net.connect(port, host)
       const fail = () => {
         failed++
         socket.destroy()
@@ -53,168 +48,255 @@ async function openIdleConnections(port, scenario, count) {
   return { sockets, failed, close: () => sockets.forEach((s) => s.destroy()) }
 }
 
-export async function runScenario(scenario, opts, tool, tmp, log) {
-  log(`\n## ${scenario.n}. ${scenario.title}`)
-  const results = scenario.servers.map((def) => ({
+const KIND_ORDER = { mgnode: 0, baseline: 1, peer: 2, ceiling: 3 }
+
+/**
+ * The rows of a scenario, in the order of its even rounds, each with the row
+ * it is compared to (`ref`). Normally: mgnode's servers, the baseline, then
+ * the peers and the ceiling, every row compared to the baseline. With
+ * --compare: each mgnode server on REF's build, then on this one, compared.
+ */
+export function planRows(scenario, compare = null) {
+  const row = (def, extra = {}) => ({
+    def,
     id: def.id,
     label: def.label,
     kind: def.kind,
     target: def.target ?? null,
-    what: def.c ? `bench/c/${def.c}` : `bench/servers/${def.script}`,
+    what: describe(def),
+    env: {},
+    ...extra,
+  })
+  if (compare) {
+    return scenario.servers
+      .filter((def) => def.kind === 'mgnode')
+      .flatMap((def) => {
+        const other = row(def, { id: `${def.id}@${compare.short}`, label: `${def.label} @ ${compare.short}`, kind: 'reference', target: null, env: { BENCH_MGNODE_ROOT: compare.dir } })
+        const current = row(def, { label: `${def.label} (this build)`, target: null, ref: other })
+        return [other, current]
+      })
+  }
+  const rows = scenario.servers.map((def) => row(def)).sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind])
+  const base = rows.find((r) => r.kind === 'baseline') ?? null
+  for (const r of rows) r.ref = r === base ? null : base
+  return rows
+}
+
+/** ctx: { opts, tool, tmp, log, pin: { load, server } | null, compare: { dir, short } | null } */
+export async function runScenario(scenario, ctx) {
+  const { opts, tool, tmp, log } = ctx
+  const remote = opts.targetHost
+  const host = remote || HOST
+  log(`\n## ${scenario.n}. ${scenario.title}`)
+  const rows = planRows(scenario, ctx.compare)
+  const results = rows.map((r) => ({
+    id: r.id,
+    label: r.label,
+    kind: r.kind,
+    target: r.target,
+    what: r.what,
+    comparedTo: r.ref?.id ?? null,
     status: 'pending',
     reason: null,
     notes: [],
-    rounds: [],
+    runs: [],
   }))
-  const procs = new Map()
+  const byRow = new Map(rows.map((r, i) => [r, results[i]]))
+  const resultOf = (r) => byRow.get(r)
+  const live = new Map() // row -> { proc, port, idle }
+  let roundsRun = 0
+  let extraRounds = 0
 
   try {
-    // Start and check every server of the scenario.
-    for (let i = 0; i < results.length; i++) {
-      const def = scenario.servers[i]
-      const r = results[i]
-      let command = process.execPath
-      let args = [path.join(SERVERS_DIR, def.script || '')]
-      if (def.c) {
-        const built = buildC(def.c, tmp)
-        if (!built.binary) {
-          r.status = 'unavailable'
-          r.reason = built.reason
-          log(`  ${def.label}: not available: ${r.reason}`)
+    for (const r of rows) {
+      const res = resultOf(r)
+      if (remote) {
+        const port = fixedPort(opts.portBase, scenario.n, r.def.slot)
+        const c = await check(port, scenario, host, 3)
+        res.check = c.info ?? null
+        if (!c.ok) {
+          res.status = 'failed'
+          res.reason = `${host}:${port} ${c.reason} (is \`node bench/serve.mjs\` running there with the same options?)`
+          log(`  ${r.label}: FAILED: ${res.reason}`)
           continue
         }
-        command = built.binary
-        args = []
-      }
-      const t0 = Date.now()
-      const proc = new ServerProcess(command, args, scenario.serverEnv)
-      const ready = await proc.ready()
-      if (!ready.port) {
-        r.status = ready.unavailable ? 'unavailable' : 'failed'
-        r.reason = ready.unavailable || ready.failed
-        log(`  ${def.label}: ${r.status === 'unavailable' ? 'not available' : 'FAILED'}: ${r.reason}`)
-        await proc.stop()
+        res.notes.push(...c.notes)
+        res.status = 'ok'
+        live.set(r, { proc: null, port })
+        log(`  ${r.label}: ${host}:${port}, ${c.info.framing}, ${c.info.headBytes} B head`)
         continue
       }
-      const c = await check(ready.port, scenario)
-      r.check = c.info ?? null
-      if (!c.ok) {
-        r.status = 'failed'
-        r.reason = c.reason
-        log(`  ${def.label}: FAILED: ${r.reason}`)
-        await proc.stop()
+      const s = await startServer(r.def, scenario, { tmp, env: r.env, cpus: ctx.pin?.server })
+      res.check = s.info ?? null
+      if (!s.proc) {
+        res.status = s.status
+        res.reason = s.reason
+        log(`  ${r.label}: ${s.status === 'unavailable' ? 'not available' : 'FAILED'}: ${s.reason}`)
         continue
       }
-      r.notes.push(...c.notes)
-      r.startMs = Date.now() - t0
-      r.idleRss = treeRss(processTree(proc.pid))
-      r.status = 'ok'
-      procs.set(r, { proc, port: ready.port })
-      log(`  ${def.label}: port ${ready.port}, ${c.info.framing}, ${c.info.headBytes} B head, started in ${r.startMs} ms`)
+      res.notes.push(...s.notes)
+      res.startMs = s.startMs
+      res.idleRss = treeRss(processTree(s.proc.pid))
+      res.status = 'ok'
+      live.set(r, { proc: s.proc, port: s.port })
+      log(`  ${r.label}: port ${s.port}, ${s.info.framing}, ${s.info.headBytes} B head, started in ${s.startMs} ms`)
     }
 
-    const live = () => results.filter((r) => r.status === 'ok')
+    const liveRows = () => rows.filter((r) => resultOf(r).status === 'ok')
     const lost = (r) => {
-      const { proc } = procs.get(r)
-      if (proc.alive) return false
-      r.status = 'failed'
-      r.reason = `server exited during the load (${proc.exit.signal || proc.exit.code}): ${lastLine(proc.stderr)}`
-      log(`  ${r.label}: FAILED: ${r.reason}`)
+      const { proc } = live.get(r)
+      if (!proc || proc.alive) return false
+      const res = resultOf(r)
+      res.status = 'failed'
+      res.reason = `server exited during the load (${proc.exit.signal || proc.exit.code}): ${lastLine(proc.stderr)}`
+      log(`  ${r.label}: FAILED: ${res.reason}`)
       return true
     }
+    const pids = () => liveRows().map((r) => live.get(r).proc?.pid).filter(Boolean)
+    const target = (r) => ({ host, port: live.get(r).port })
 
-    if (opts.waitQuiet > 0 && live().length) await waitQuiet(opts.waitQuiet, log, live().map((r) => procs.get(r).proc.pid))
+    if (opts.waitQuiet > 0 && liveRows().length) await waitQuiet(opts.waitQuiet, log, pids())
 
     if (opts.warmup > 0) {
-      for (const r of live()) {
-        const w = await load(tool, procs.get(r).port, scenario, opts.warmup, opts, tmp)
-        if (w.error) r.notes.push(`warm-up: ${w.error}`)
+      for (const r of liveRows()) {
+        const w = await load(tool, target(r), scenario, opts.warmup, opts, tmp, ctx.pin?.load)
+        if (w.error) resultOf(r).notes.push(`warm-up: ${w.error}`)
         lost(r)
       }
     }
 
     if (scenario.idleConnections) {
-      for (const r of live()) {
-        const { port } = procs.get(r)
-        const idle = await openIdleConnections(port, scenario, scenario.idleConnections)
-        procs.get(r).idle = idle
-        if (idle.failed) r.notes.push(`${idle.failed} of ${scenario.idleConnections} idle connections could not be opened`)
+      for (const r of liveRows()) {
+        const idle = await openIdleConnections(host, live.get(r).port, scenario, scenario.idleConnections)
+        live.get(r).idle = idle
+        if (idle.failed) resultOf(r).notes.push(`${idle.failed} of ${scenario.idleConnections} idle connections could not be opened`)
         log(`  ${r.label}: ${idle.sockets.length} idle keep-alive connections open`)
       }
     }
 
-    for (let round = 0; round < opts.rounds; round++) {
-      const order = live()
-      // Rotate the order each round so that no server always runs first.
-      const rotated = order.slice(round % Math.max(order.length, 1)).concat(order.slice(0, round % Math.max(order.length, 1)))
-      for (const r of rotated) {
-        const { proc, port } = procs.get(r)
-        const sampler = sampleRss(proc.pid)
-        const cpu = foreignCpu(proc.pid)
-        const m = await load(tool, port, scenario, opts.duration, opts, tmp)
-        m.peakRss = sampler.stop()
-        m.foreignCpu = cpu.stop()
+    const runRound = async (k) => {
+      for (const r of roundOrder(liveRows(), k)) {
+        const { proc } = live.get(r)
+        const sampler = proc ? sampleRss(proc.pid) : null
+        const meter = cpuMeter(proc?.pid ?? null)
+        const m = await load(tool, target(r), scenario, opts.duration, opts, tmp, ctx.pin?.load)
+        m.peakRss = sampler ? sampler.stop() : null
+        m.cpu = meter.stop()
+        m.round = k
+        m.disturbed = isDisturbed(m)
         if (lost(r)) continue
-        r.rounds.push(m)
-        if (m.error) log(`  round ${round + 1} ${r.label}: ${m.error}`)
-        else log(`  round ${round + 1} ${r.label.padEnd(26)} ${fmtInt(m.rps).padStart(9)} req/s  p50 ${fmtLatency(m.p50)}  p99 ${fmtLatency(m.p99)}  RSS ${fmtBytes(m.peakRss)}${m.errors || m.non2xx ? `  errors ${m.errors} non-2xx ${m.non2xx}` : ''}${m.foreignCpu > FOREIGN_CPU_LIMIT ? `  DISTURBED: other processes used ${m.foreignCpu.toFixed(2)} cores` : ''}`)
+        resultOf(r).runs.push(m)
+        log(runLine(k, r.label, m))
       }
+      roundsRun++
     }
 
-    for (const r of results) {
-      const ok = r.rounds.filter((m) => !m.error)
-      if (r.status === 'ok' && !ok.length) {
-        r.status = 'failed'
-        r.reason = r.rounds[0]?.error || 'no round completed'
-      }
-      if (!ok.length) continue
-      r.rps = median(ok.map((m) => m.rps))
-      r.p50 = median(ok.map((m) => m.p50))
-      r.p99 = median(ok.map((m) => m.p99))
-      r.peakRss = Math.max(...ok.map((m) => m.peakRss))
-      r.bytesPerSec = median(ok.map((m) => m.bytesPerSec))
-      const errors = ok.reduce((s, m) => s + m.errors, 0)
-      const non2xx = ok.reduce((s, m) => s + m.non2xx, 0)
-      const requests = ok.reduce((s, m) => s + m.requests, 0)
-      r.errors = errors
-      r.non2xx = non2xx
-      const disturbed = ok.filter((m) => m.foreignCpu > FOREIGN_CPU_LIMIT)
-      r.disturbedRounds = disturbed.length
-      if (disturbed.length) {
-        const worst = Math.max(...disturbed.map((m) => m.foreignCpu))
-        r.notes.push(`${disturbed.length} of ${ok.length} rounds disturbed by other processes (up to ${worst.toFixed(2)} cores): figures unreliable`)
-      }
-      if (non2xx) r.notes.push(`${non2xx} non-2xx responses under load`)
-      if (errors) {
-        const by = {}
-        for (const m of ok) for (const [k, v] of Object.entries(m.errorsBy || {})) by[k] = (by[k] || 0) + v
-        const kinds = Object.entries(by).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ')
-        r.notes.push(`${errors} socket errors under load${kinds ? ` (${kinds})` : ''}, ${((100 * errors) / Math.max(requests, 1)).toFixed(2)}% of requests`)
-      }
+    for (let k = 0; k < opts.rounds; k++) await runRound(k)
+    const standing = () => liveRows().map((r) => ({ runs: resultOf(r).runs, ref: r.ref ? { runs: resultOf(r.ref).runs } : null }))
+    while (extraRounds < opts.repeats && needsAnotherRound(standing(), opts.rounds)) {
+      extraRounds++
+      log(`  disturbed runs: extra round ${extraRounds} of at most ${opts.repeats}`)
+      if (opts.waitQuiet > 0) await waitQuiet(opts.waitQuiet, log, pids())
+      await runRound(roundsRun)
     }
   } finally {
-    for (const { idle } of procs.values()) idle?.close()
-    await Promise.all([...procs.values()].map(({ proc }) => proc.stop()))
+    for (const l of live.values()) l.idle?.close()
+    await Promise.all([...live.values()].map(({ proc }) => proc?.stop()))
   }
 
-  // Ratios to the baseline, and the targets of mgnode rows.
+  for (const r of rows) summarise(r, resultOf(r), r.ref ? resultOf(r.ref) : null, log)
+  if (!ctx.compare) checkTargets(rows.map(resultOf), remote)
+  const disturbedRounds = new Set(results.flatMap((res) => res.runs.filter((m) => m.disturbed).map((m) => m.round))).size
+  return {
+    n: scenario.n,
+    id: scenario.id,
+    title: scenario.title,
+    request: { ...scenario.request },
+    rounds: roundsRun,
+    extraRounds,
+    disturbedRounds,
+    servers: results,
+  }
+}
+
+function runLine(k, label, m) {
+  if (m.error) return `  round ${k + 1} ${label}: ${m.error}`
+  const cpu = m.cpu
+  let line = `  round ${k + 1} ${label.padEnd(30)} ${fmtInt(m.rps).padStart(9)} req/s  p50 ${fmtLatency(m.p50)}  p99 ${fmtLatency(m.p99)}`
+  if (m.peakRss !== null) line += `  RSS ${fmtBytes(m.peakRss)}`
+  if (cpu) line += `  cores: server ${cpu.server === null ? '-' : fmtCores(cpu.server)}, load ${fmtCores(cpu.load)}, others ${fmtCores(cpu.foreign)}`
+  if (m.errors || m.non2xx) line += `  errors ${m.errors} non-2xx ${m.non2xx}`
+  if (m.disturbed) line += `  DISTURBED${cpu.others.length ? ` (${cpu.others.map((o) => `${o.name} ${fmtCores(o.cores)}`).join(', ')}${cpu.steal >= 0.05 ? `, steal ${fmtCores(cpu.steal)}` : ''})` : ''}`
+  return line
+}
+
+/** A row's medians, ranges, pair ratios and notes, from its runs. */
+function summarise(row, res, refRes, log) {
+  const ok = res.runs.filter((m) => !m.error)
+  if (res.status === 'ok' && !ok.length) {
+    res.status = 'failed'
+    res.reason = res.runs[0]?.error || 'no run completed'
+  }
+  const s = summariseRuns(res.runs)
+  if (!s) return
+  res.rps = s.rps.median
+  res.rpsRange = [s.rps.min, s.rps.max]
+  res.p50 = s.p50
+  res.p99 = s.p99
+  res.peakRss = s.peakRss
+  res.cores = { server: s.serverCores, load: s.loadCores }
+  res.usedRuns = s.rps.n
+  res.rpsClean = s.clean
+  res.disturbedRuns = s.disturbedRuns
+  if (refRes) {
+    res.pairs = pairs(res.runs, refRes.runs)
+    const q = ratioOf(res.pairs)
+    if (q) {
+      res.ratio = q.median
+      res.ratioRange = [q.min, q.max]
+      res.ratioPairs = q.n
+      res.ratioClean = q.clean
+      log(`  ${row.label} / ${refRes.label}: ${q.median.toFixed(2)}× (${q.min.toFixed(2)}–${q.max.toFixed(2)}) over ${q.n} ${q.clean ? 'clean ' : 'disturbed '}pair${q.n > 1 ? 's' : ''}`)
+    }
+  }
+  if (s.disturbedRuns) {
+    const names = new Map()
+    for (const m of res.runs.filter((x) => x.disturbed)) for (const o of m.cpu.others) names.set(o.name, Math.max(names.get(o.name) || 0, o.cores))
+    const who = [...names].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([n, c]) => `${n} ${fmtCores(c)}`).join(', ')
+    const worst = Math.max(...res.runs.filter((x) => x.disturbed).map((m) => m.cpu.foreign))
+    res.notes.push(
+      `${s.disturbedRuns} of ${s.runs} runs disturbed (others used up to ${fmtCores(worst)} cores${who ? `: ${who}` : ''})` +
+        (s.clean ? ', left out of the medians' : ': no clean run, figures unreliable'),
+    )
+  }
+  const non2xx = ok.reduce((n, m) => n + (m.non2xx || 0), 0)
+  const errors = ok.reduce((n, m) => n + (m.errors || 0), 0)
+  const requests = ok.reduce((n, m) => n + (m.requests || 0), 0)
+  res.errors = errors
+  res.non2xx = non2xx
+  if (non2xx) res.notes.push(`${non2xx} non-2xx responses under load`)
+  if (errors) {
+    const by = {}
+    for (const m of ok) for (const [k, v] of Object.entries(m.errorsBy || {})) by[k] = (by[k] || 0) + v
+    const kinds = Object.entries(by).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ')
+    res.notes.push(`${errors} socket errors under load${kinds ? ` (${kinds})` : ''}, ${((100 * errors) / Math.max(requests, 1)).toFixed(2)}% of requests`)
+  }
+}
+
+/** The targets of mgnode rows against the baseline: ratio median, p99, peak RSS. */
+function checkTargets(results, remote) {
   const base = results.find((r) => r.kind === 'baseline' && r.rps)
+  if (!base) return
   for (const r of results) {
-    if (!r.rps || !base) continue
-    r.ratio = r.rps / base.rps
-    if (r.kind !== 'mgnode') continue
+    if (r === base || !r.check) continue
+    if (base.check && r.check.framing !== base.check.framing) r.notes.push(`framing ${r.check.framing}, baseline ${base.check.framing}`)
+  }
+  for (const r of results) {
+    if (r.kind !== 'mgnode' || !r.rps || r.ratio == null) continue
     const t = {}
     if (r.target) t.throughput = { want: r.target, met: r.ratio >= r.target }
     t.p99 = { want: base.p99, met: r.p99 <= base.p99 }
-    t.rss = { want: base.peakRss + RSS_ALLOWANCE, met: r.peakRss <= base.peakRss + RSS_ALLOWANCE }
+    if (!remote && base.peakRss != null) t.rss = { want: base.peakRss + RSS_ALLOWANCE, met: r.peakRss <= base.peakRss + RSS_ALLOWANCE }
     r.targets = t
   }
-  // Same framing and content type as the baseline?
-  if (base?.check) {
-    for (const r of results) {
-      if (r === base || !r.check) continue
-      if (r.check.framing !== base.check.framing) r.notes.push(`framing ${r.check.framing}, baseline ${base.check.framing}`)
-    }
-  }
-  return { n: scenario.n, id: scenario.id, title: scenario.title, request: { ...scenario.request }, servers: results }
 }

@@ -1,8 +1,9 @@
 'use strict'
 // Shared by every benchmark server script.
 //
-// Protocol with bench/run.mjs: the script listens on 127.0.0.1, port $PORT
-// (0 picks a free one), then prints `PORT=<n>` on stdout. A script whose
+// Protocol with bench/run.mjs and bench/serve.mjs: the script listens on
+// 127.0.0.1 (or $BENCH_HOST, when serve.mjs serves another host's load
+// generator), port $PORT (0 picks a free one), then prints `PORT=<n>` on stdout. A script whose
 // server cannot run here (an mgnode API that is not exported yet, a peer whose
 // native module does not load) prints `UNAVAILABLE=<reason>` and exits with
 // EXIT_UNAVAILABLE; the runner reports "not available" instead of failing.
@@ -10,9 +11,13 @@
 
 const path = require('node:path')
 
-const HOST = '127.0.0.1'
+const HOST = process.env.BENCH_HOST || '127.0.0.1'
 const EXIT_UNAVAILABLE = 78
 const ROOT = path.resolve(__dirname, '..', '..')
+// The mgnode build the mgnode servers load: this checkout's, or with
+// --compare the other commit's, built in a temporary worktree. Everything
+// else (the apps, the frameworks in node_modules) stays this checkout's.
+const MGNODE_ROOT = process.env.BENCH_MGNODE_ROOT || ROOT
 
 function port() {
   return Number(process.env.PORT || 0)
@@ -25,6 +30,12 @@ function port() {
 function keepAliveMs() {
   const ms = Number(process.env.BENCH_KEEP_ALIVE_MS || 0)
   return ms > 0 ? ms : undefined
+}
+
+/** Worker count of scenario 10 (--workers, through BENCH_WORKERS); 2 by default. */
+function workers() {
+  const n = Number(process.env.BENCH_WORKERS || 2)
+  return Number.isInteger(n) && n > 0 ? n : 2
 }
 
 function announce(p) {
@@ -47,7 +58,7 @@ function tryRequire(id, what) {
 
 /** mgnode's public API from dist/, checking that the named exports exist. */
 function mgnode(...names) {
-  const mod = tryRequire(path.join(ROOT, 'dist', 'index.js'), 'mgnode (run npm run build)')
+  const mod = tryRequire(path.join(MGNODE_ROOT, 'dist', 'index.js'), 'mgnode (run npm run build)')
   for (const name of names) {
     if (mod[name] === undefined) unavailable(`mgnode does not export ${name} yet`)
   }
@@ -115,7 +126,7 @@ function main(fn) {
     })
 }
 
-module.exports = { HOST, EXIT_UNAVAILABLE, ROOT, port, announce, unavailable, tryRequire, mgnode, serveMgnode, listenNode, onStop, main }
+module.exports = { HOST, EXIT_UNAVAILABLE, ROOT, port, workers, announce, unavailable, tryRequire, mgnode, serveMgnode, listenNode, onStop, main }
 
 /** Serves `handler(req, reply)` on the low-level Manager API and announces the port. */
 async function serveManager(handler, options) {

@@ -1,11 +1,12 @@
 'use strict'
 // Scenario 10, peer: what a user does today for two cores: node:cluster with two
-// processes, each running the Express app on node:http.
+// processes (or BENCH_WORKERS from --workers), each running the Express app on
+// node:http.
 const cluster = require('node:cluster')
 const http = require('node:http')
-const { HOST, main, port, announce, onStop, tryRequire } = require('./_common')
+const { HOST, main, port, announce, onStop, tryRequire, workers } = require('./_common')
 
-const WORKERS = 2
+const WORKERS = workers()
 
 if (cluster.isPrimary) {
   main(() => {
