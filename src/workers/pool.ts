@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { ResourceLimits } from 'node:worker_threads'
 
-import { MgnodeError } from '../errors'
+import type { AccessLogFormat } from '../access-log'
+import { MgnodeError, MgnodeWarning } from '../errors'
 import type { Manager } from '../manager'
 import type { FromWorker, ToWorker, WorkerData } from './messages'
 
@@ -21,6 +22,8 @@ const FIRST_BACKOFF_MS = 100
 const MAX_BACKOFF_MS = 5000
 /** A worker that ran this long without dying resets the backoff. */
 const STABLE_AFTER_MS = 10_000
+/** How long stopping waits for a worker to hand over its last access log lines. */
+const LOG_FLUSH_WAIT_MS = 1000
 
 /**
  * Young generation of each worker's heap, in MB. V8 sizes it as if its isolate
@@ -50,6 +53,14 @@ interface Slot {
 export interface WorkerPoolOptions {
   /** Hears about workers that failed or died. */
   errorHandler?: (err: Error) => void
+  /** Hears warnings about the app module (each worker reports its own). */
+  warningHandler?: (warning: MgnodeWarning) => void
+  /** Call the module's export to build the app. */
+  factory?: boolean
+  /** ms request listeners advertise in `Keep-Alive: timeout=N`. */
+  keepAliveTimeout?: number
+  /** Access log: the format workers log in, and where their lines go (called on the main thread). */
+  accessLog?: { format: AccessLogFormat; write(text: string): void }
 }
 
 export class WorkerPool {
@@ -93,7 +104,7 @@ export class WorkerPool {
     await Promise.all(this.#slots.map((slot) => (slot.worker ? this.#attachOne(slot, listenerId) : undefined)))
   }
 
-  /** Terminates every worker (call after the manager has drained). */
+  /** Terminates every worker (call after the manager has drained), once each has handed over its last log lines. */
   async stop(): Promise<void> {
     this.#stopping = true
     await Promise.all(
@@ -101,7 +112,9 @@ export class WorkerPool {
         if (slot.timer) clearTimeout(slot.timer)
         const worker = slot.worker
         slot.worker = null
-        if (worker) await worker.terminate()
+        if (!worker) return
+        if (this.#options.accessLog) await flushLog(worker)
+        await worker.terminate()
       }),
     )
   }
@@ -112,7 +125,15 @@ export class WorkerPool {
   }
 
   #spawn(slot: Slot): Promise<void> {
-    const data: WorkerData = { managerId: this.#manager.id, specifier: this.#specifier, cwd: process.cwd() }
+    const o = this.#options
+    const data: WorkerData = {
+      managerId: this.#manager.id,
+      specifier: this.#specifier,
+      cwd: process.cwd(),
+      factory: o.factory ?? false,
+      keepAliveTimeout: o.keepAliveTimeout,
+      accessLog: o.accessLog?.format ?? null,
+    }
     const worker = new Worker(ENTRY, { workerData: data, resourceLimits: workerResourceLimits() })
     slot.worker = worker
     slot.startedAt = Date.now()
@@ -126,7 +147,13 @@ export class WorkerPool {
         else resolve()
       }
       worker.on('message', (msg: FromWorker) => {
-        if (msg.type === 'ready') {
+        if (msg.type === 'access-log') {
+          o.accessLog?.write(msg.text)
+        } else if (msg.type === 'warning') {
+          const warning = new MgnodeWarning(msg.code, msg.message)
+          if (o.warningHandler) o.warningHandler(warning)
+          else process.emitWarning(warning)
+        } else if (msg.type === 'ready') {
           Promise.all(this.#listeners.map((id) => this.#attachOne(slot, id))).then(() => settle(), settle)
         } else if (msg.type === 'load-failed') {
           const err = new MgnodeError('ERR_MGNODE_WORKER_LOAD', `worker ${slot.index} could not load "${this.#specifier}": ${msg.message}`)
@@ -203,4 +230,24 @@ export class WorkerPool {
     if (this.#options.errorHandler) this.#options.errorHandler(err)
     else console.error(err)
   }
+}
+
+/** Asks a worker for its pending access log lines; gives up after a while (a stuck worker is terminated anyway). */
+function flushLog(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      worker.off('message', onMessage)
+      worker.off('exit', done)
+      resolve()
+    }
+    const onMessage = (msg: FromWorker): void => {
+      if (msg.type === 'log-flushed') done()
+    }
+    const timer = setTimeout(done, LOG_FLUSH_WAIT_MS)
+    worker.on('message', onMessage)
+    worker.on('exit', done)
+    const msg: ToWorker = { type: 'flush-log' }
+    worker.postMessage(msg)
+  })
 }
