@@ -5,6 +5,7 @@
  */
 import type { RequestListener } from 'node:http'
 
+import type { AccessLog } from './access-log'
 import type { Handler } from './dispatch'
 import { MgnodeError } from './errors'
 import { fetchHandler, isFetchApp } from './fetch'
@@ -14,6 +15,8 @@ import { nodeHandler } from './http/exchange'
 export interface AppHandlerOptions {
   /** ms advertised in `Keep-Alive: timeout=N`. */
   keepAliveTimeout?: number
+  /** Logs each request; without it nothing is logged and nothing is added to a request's path. */
+  accessLog?: AccessLog
 }
 
 /** The request listener of a Node-style app, or null if it is not one. */
@@ -35,7 +38,8 @@ export function toRequestListener(app: unknown): RequestListener | null {
 
 /** Builds the engine handler for an app. */
 export function createHandler(app: unknown, options: AppHandlerOptions = {}): Handler {
-  if (isFetchApp(app)) return fetchHandler(app)
+  const log = options.accessLog
+  if (isFetchApp(app)) return log === undefined ? fetchHandler(app) : log.wrap(fetchHandler(app))
   const listener = toRequestListener(app)
   if (listener === null) {
     throw new MgnodeError(
@@ -43,5 +47,5 @@ export function createHandler(app: unknown, options: AppHandlerOptions = {}): Ha
       'Expected a request listener (req, res), an Express/Koa/Connect app, or a fetch app ({ fetch(request) })',
     )
   }
-  return nodeHandler(listener, { keepAliveTimeout: options.keepAliveTimeout ?? 5000 })
+  return nodeHandler(listener, { keepAliveTimeout: options.keepAliveTimeout ?? 5000, onRequest: log?.nodeHook })
 }

@@ -10,6 +10,17 @@ export class MgnodeError extends Error {
 }
 
 /**
+ * A warning mgnode reports about an app (through a `warningHandler`, or else
+ * `process.emitWarning`), with a stable `code` such as `MGNODE_APP_LISTENS`.
+ */
+export class MgnodeWarning extends MgnodeError {
+  constructor(code: string, message: string) {
+    super(code, message)
+    this.name = 'MgnodeWarning'
+  }
+}
+
+/**
  * Turns the engine's listen failure (worded like Node's, `listen EADDRINUSE: ...`)
  * into an error with `code`, `syscall`, `address` and `port`, as `net` reports it.
  */

@@ -26,6 +26,18 @@ export interface ReplyHost {
   readonly closing: boolean
 }
 
+/**
+ * Hears what a reply sent, for an access log of handlers that answer through
+ * `send()`/`writeHead()` (fetch apps, `Manager` handlers). Set only while a log
+ * is on: a reply without one does a null check and nothing more.
+ */
+export interface ReplyTap {
+  /** The status line went out; `contentLength` is -1 when the head declared none (chunked, or until close). */
+  _head(status: number, contentLength: number): void
+  /** The response ended; `aborted` when it was cut short (client gone, `abort()`, shutdown). */
+  _end(aborted: boolean): void
+}
+
 /** Receives a reply's drain and close notifications, and a streamed body's or upgraded stream's bytes. */
 export interface ReplyObserver {
   _drained(): void
@@ -74,6 +86,8 @@ export class Reply {
   observer: ReplyObserver | null = null
   /** Reason phrase for the status line (`HTTP/1.1 200 Fine`); the standard one when unset. */
   statusMessage: string | undefined = undefined
+  /** Told of the status and the end of the response (access logs). @internal */
+  tap: ReplyTap | null = null
 
   #host: ReplyHost
   #isHead: boolean
@@ -141,8 +155,10 @@ export class Reply {
       head += 'Connection: keep-alive\r\n'
     }
     const bodyless = status === 204 || status === 304 || (status >= 100 && status < 200)
-    if (!bodyless) head += 'Content-Length: ' + (body === undefined ? 0 : byteLength(body)) + '\r\n'
+    const length = bodyless ? -1 : body === undefined ? 0 : byteLength(body)
+    if (!bodyless) head += 'Content-Length: ' + length + '\r\n'
     head += '\r\n'
+    if (this.tap !== null) this.tap._head(status, length)
     this.#finish()
     const queue = this.#host.responses
     if (body === undefined || this.#isHead || bodyless) {
@@ -182,6 +198,7 @@ export class Reply {
     }
     if (!this.#keepAlive) flags |= WriteFlag.Close
     this.#state = State.Streaming
+    if (this.tap !== null) this.tap._head(status, user.contentLength)
     this.#host.responses.writeString(this.connId, head + '\r\n', flags)
   }
 
@@ -390,6 +407,7 @@ export class Reply {
   #finish(): void {
     this.#state = State.Finished
     this.#host.replies.remove(this)
+    if (this.tap !== null) this.tap._end(this.#aborted)
   }
 
   #closed(): void {

@@ -2,9 +2,12 @@
  * `Server` and `serve()`: run an existing app on mgnode, on the main thread
  * or in worker threads. The counterpart of cymongoose's `WSGIServer`/`serve`.
  */
+import { AccessLog, accessLogOptions, openDestination } from './access-log'
+import type { AccessLogSetting, LogOutput, ResolvedAccessLog } from './access-log'
 import { createHandler } from './app-handler'
 import type { Handler } from './dispatch'
 import { MgnodeError } from './errors'
+import type { MgnodeWarning } from './errors'
 import { Manager } from './manager'
 import type { ListenerInfo, ListenOptions, TlsOptions } from './types'
 import { loadApp } from './workers/load-app'
@@ -23,6 +26,27 @@ export interface ServerOptions {
    * with it).
    */
   errorHandler?: (err: Error) => void
+  /**
+   * Hears warnings about an app module, each once (not once per worker):
+   * `MGNODE_APP_LISTENS`, the module called `listen()` while it was loaded;
+   * `MGNODE_APP_FACTORY_LIKE`, the app is a function that declares no
+   * parameters, served as a listener without `factory`. Default `process.emitWarning`.
+   */
+  warningHandler?: (warning: MgnodeWarning) => void
+  /**
+   * The app is a module specifier whose export is a function that builds the
+   * app: call it (and await it) in each thread that loads the module. A
+   * function export is otherwise served as a request listener. Default false.
+   */
+  factory?: boolean
+  /**
+   * One line per request, written when its response ends: `'common'` or
+   * `'combined'` (Apache/NCSA, by morgan) or `'json'` (JSON lines); or
+   * `{ format, destination }` with a file path or a writable. With workers,
+   * each worker logs and the main thread writes, so lines never interleave.
+   * Off by default.
+   */
+  accessLog?: AccessLogSetting
   /** Seconds a streaming response may wait on a client that stopped reading. Default 5. */
   streamTimeout?: number
   /** Largest request body in bytes (413 above). Default 16 MiB. */
@@ -37,7 +61,11 @@ export interface ServerOptions {
   shutdownTimeout?: number
 }
 
-/** An app: a request listener, an Express/Koa/Connect/fetch app, or a module specifier exporting one. */
+/**
+ * An app: a request listener, an Express/Koa/Connect/fetch app, or a module
+ * specifier exporting one (`'./app.js'`, `'./app'`, `'./app.js:server'` for a
+ * named export).
+ */
 export type App = unknown
 
 /**
@@ -63,6 +91,10 @@ export class Server {
   /** Why the server stopped on its own (the workers could not be kept up), if it did. */
   #failure: Error | null = null
   #onFailure: ((err: Error) => void) | null = null
+  #log: ResolvedAccessLog | null
+  #logOutput: LogOutput | null = null
+  #accessLog: AccessLog | undefined = undefined
+  #warned = new Set<string>()
 
   constructor(app: App, options: ServerOptions = {}) {
     const workers = options.workers ?? 1
@@ -78,6 +110,7 @@ export class Server {
     }
     this.#app = app
     this.#options = options
+    this.#log = accessLogOptions(options.accessLog)
     this.manager = new Manager()
   }
 
@@ -139,6 +172,8 @@ export class Server {
       this.#closing = (async () => {
         await drained
         await this.#pool?.stop()
+        this.#accessLog?.flush()
+        this.#logOutput?.close()
       })()
     }
     return this.#closing
@@ -160,12 +195,28 @@ export class Server {
     }
   }
 
+  /** Where this thread's access log lines go, opened on first use. */
+  #logWriter(): (text: string) => void {
+    if (this.#logOutput === null) this.#logOutput = openDestination(this.#log?.destination)
+    const output = this.#logOutput
+    return (text) => output.write(text)
+  }
+
+  /** Each warning once (every worker loading the module reports the same). */
+  #warn = (warning: MgnodeWarning): void => {
+    if (this.#warned.has(warning.message)) return
+    this.#warned.add(warning.message)
+    if (this.#options.warningHandler) this.#options.warningHandler(warning)
+    else process.emitWarning(warning)
+  }
+
   #mainHandler(): Promise<Handler> {
     if (this.#handler === null) {
-      const options = { keepAliveTimeout: this.#options.keepAliveTimeout }
+      if (this.#log !== null) this.#accessLog = new AccessLog(this.#log.format, this.#logWriter())
+      const options = { keepAliveTimeout: this.#options.keepAliveTimeout, accessLog: this.#accessLog }
       this.#handler =
         typeof this.#app === 'string'
-          ? loadApp(this.#app).then((app) => createHandler(app, options))
+          ? loadApp(this.#app, { factory: this.#options.factory, onWarning: this.#warn }).then((app) => createHandler(app, options))
           : Promise.resolve(createHandler(this.#app, options))
     }
     return this.#handler
@@ -182,9 +233,14 @@ export class Server {
 
   #startPool(): Promise<WorkerPool> {
     if (this.#poolStart === null) {
-      const pool = new WorkerPool(this.manager, this.#app as string, this.#options.workers ?? 1, {
-        errorHandler: this.#options.errorHandler,
+      const o = this.#options
+      const pool = new WorkerPool(this.manager, this.#app as string, o.workers ?? 1, {
+        errorHandler: o.errorHandler,
         onGiveUp: (err) => this.#gaveUp(err),
+        warningHandler: this.#warn,
+        factory: o.factory,
+        keepAliveTimeout: o.keepAliveTimeout,
+        accessLog: this.#log === null ? undefined : { format: this.#log.format, write: this.#logWriter() },
       })
       this.#pool = pool
       this.#poolStart = pool.start().then(() => pool)

@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 
+import { AccessLog } from '../access-log'
 import { createHandler } from '../app-handler'
 import { CloseSignal } from '../close-signal'
 import { Dispatcher } from '../dispatch'
@@ -21,9 +22,16 @@ function post(msg: FromWorker): void {
 
 async function main(): Promise<void> {
   let dispatcher: Dispatcher
+  // Lines go to the main thread, a batch per turn, and are written there.
+  const accessLog = data.accessLog === null ? undefined : new AccessLog(data.accessLog, (text) => post({ type: 'access-log', text }))
   try {
-    const app = await loadApp(data.specifier, data.cwd)
-    dispatcher = new Dispatcher(new binding.Responder(data.managerId), createHandler(app), new CloseSignal(data.closeSignal))
+    const app = await loadApp(data.specifier, {
+      cwd: data.cwd,
+      factory: data.factory,
+      onWarning: (w) => post({ type: 'warning', code: w.code, message: w.message }),
+    })
+    const handler = createHandler(app, { keepAliveTimeout: data.keepAliveTimeout, accessLog })
+    dispatcher = new Dispatcher(new binding.Responder(data.managerId), handler, new CloseSignal(data.closeSignal))
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err))
     post({ type: 'load-failed', message: e.message, stack: e.stack })
@@ -35,6 +43,14 @@ async function main(): Promise<void> {
   port?.on('message', (msg: ToWorker) => {
     if (msg.type === 'closing') {
       dispatcher.beginClosing()
+      return
+    }
+    if (msg.type === 'flush-log') {
+      // After what this turn still finishes, so its lines are in.
+      setImmediate(() => {
+        accessLog?.flush()
+        post({ type: 'log-flushed' })
+      })
       return
     }
     try {

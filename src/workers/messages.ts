@@ -1,4 +1,5 @@
 /** Messages between the main thread's `WorkerPool` and each worker's entry. */
+import type { AccessLogFormat } from '../access-log'
 
 export interface WorkerData {
   managerId: number
@@ -6,10 +7,16 @@ export interface WorkerData {
   cwd: string
   /** The manager's `CloseSignal` memory. */
   closeSignal: SharedArrayBuffer
+  /** Call the module's export to build the app. */
+  factory: boolean
+  /** ms advertised in `Keep-Alive: timeout=N` by request listeners. */
+  keepAliveTimeout: number | undefined
+  /** Log each request in this format, lines posted to the main thread; null: no log. */
+  accessLog: AccessLogFormat | null
 }
 
 /** Main → worker. */
-export type ToWorker = { type: 'attach'; listenerId: number } | { type: 'closing' }
+export type ToWorker = { type: 'attach'; listenerId: number } | { type: 'closing' } | { type: 'flush-log' }
 
 /** Worker → main. */
 export type FromWorker =
@@ -19,3 +26,7 @@ export type FromWorker =
   | { type: 'attach-failed'; listenerId: number; message: string }
   /** Sent once, when the worker has answered its first request. */
   | { type: 'answered' }
+  | { type: 'warning'; code: string; message: string }
+  /** Whole access log lines, to be written by the main thread (the only writer, so lines never interleave). */
+  | { type: 'access-log'; text: string }
+  | { type: 'log-flushed' }

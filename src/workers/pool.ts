@@ -22,7 +22,8 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { ResourceLimits } from 'node:worker_threads'
 
-import { MgnodeError } from '../errors'
+import type { AccessLogFormat } from '../access-log'
+import { MgnodeError, MgnodeWarning } from '../errors'
 import type { Manager } from '../manager'
 import type { FromWorker, ToWorker, WorkerData } from './messages'
 
@@ -33,6 +34,8 @@ const MAX_BACKOFF_MS = 5000
 const STABLE_AFTER_MS = 10_000
 /** Failed starts in a row of one worker after which the pool gives up (about 3 s of retrying). */
 export const MAX_START_FAILURES = 5
+/** How long stopping waits for a worker to hand over its last access log lines. */
+const LOG_FLUSH_WAIT_MS = 1000
 
 /**
  * Young generation of each worker's heap, in MB. V8 sizes it as if its isolate
@@ -78,6 +81,14 @@ export interface WorkerPoolOptions {
    * goes to `errorHandler`.
    */
   onGiveUp?: (err: Error) => void
+  /** Hears warnings about the app module (each worker reports its own). */
+  warningHandler?: (warning: MgnodeWarning) => void
+  /** Call the module's export to build the app. */
+  factory?: boolean
+  /** ms request listeners advertise in `Keep-Alive: timeout=N`. */
+  keepAliveTimeout?: number
+  /** Access log: the format workers log in, and where their lines go (called on the main thread). */
+  accessLog?: { format: AccessLogFormat; write(text: string): void }
 }
 
 export class WorkerPool {
@@ -131,7 +142,10 @@ export class WorkerPool {
     for (const slot of this.#slots) slot.worker?.postMessage(msg)
   }
 
-  /** Terminates every worker and stops restarting them (call after the manager has drained). */
+  /**
+   * Terminates every worker and stops restarting them (call after the manager
+   * has drained), once each has handed over its last access log lines.
+   */
   async stop(): Promise<void> {
     this.#stopping = true
     await Promise.all(
@@ -140,7 +154,9 @@ export class WorkerPool {
         slot.timer = null
         const worker = slot.worker
         slot.worker = null
-        if (worker) await worker.terminate()
+        if (!worker) return
+        if (this.#options.accessLog) await flushLog(worker)
+        await worker.terminate()
       }),
     )
   }
@@ -152,11 +168,15 @@ export class WorkerPool {
 
   /** Starts a worker in `slot`; resolves once it is attached to every listener, rejects if it fails to start. */
   #spawn(slot: Slot): Promise<void> {
+    const o = this.#options
     const data: WorkerData = {
       managerId: this.#manager.id,
       specifier: this.#specifier,
       cwd: process.cwd(),
       closeSignal: this.#manager.closeSignal.buffer,
+      factory: o.factory ?? false,
+      keepAliveTimeout: o.keepAliveTimeout,
+      accessLog: o.accessLog?.format ?? null,
     }
     const worker = new Worker(ENTRY, { workerData: data, resourceLimits: workerResourceLimits() })
     // This worker's own map: a late 'exit' must not detach its successor's sinks.
@@ -175,7 +195,13 @@ export class WorkerPool {
         void worker.terminate()
       }
       worker.on('message', (msg: FromWorker) => {
-        if (msg.type === 'ready') {
+        if (msg.type === 'access-log') {
+          o.accessLog?.write(msg.text)
+        } else if (msg.type === 'warning') {
+          const warning = new MgnodeWarning(msg.code, msg.message)
+          if (o.warningHandler) o.warningHandler(warning)
+          else process.emitWarning(warning)
+        } else if (msg.type === 'ready') {
           Promise.all(this.#listeners.map((id) => this.#attachOne(slot, id))).then(() => {
             if (failed) return
             started = true
@@ -302,4 +328,24 @@ export class WorkerPool {
     if (this.#options.errorHandler) this.#options.errorHandler(err)
     else console.error(err)
   }
+}
+
+/** Asks a worker for its pending access log lines; gives up after a while (a stuck worker is terminated anyway). */
+function flushLog(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      worker.off('message', onMessage)
+      worker.off('exit', done)
+      resolve()
+    }
+    const onMessage = (msg: FromWorker): void => {
+      if (msg.type === 'log-flushed') done()
+    }
+    const timer = setTimeout(done, LOG_FLUSH_WAIT_MS)
+    worker.on('message', onMessage)
+    worker.on('exit', done)
+    const msg: ToWorker = { type: 'flush-log' }
+    worker.postMessage(msg)
+  })
 }

@@ -16,6 +16,8 @@ pub enum ChunkError {
   Malformed,
   /// The body, or a chunk-size line with its extensions, grew past its limit: 413.
   TooLarge,
+  /// The trailer section grew past its limit: 431, as for a head.
+  TrailersTooLarge,
 }
 
 impl ChunkError {
@@ -23,9 +25,16 @@ impl ChunkError {
     match self {
       ChunkError::Malformed => 400,
       ChunkError::TooLarge => 413,
+      ChunkError::TrailersTooLarge => 431,
     }
   }
 }
+
+/// Trailer fields that would change how the message is framed: refused, as
+/// node:http refuses them (RFC 9110 §6.5.1 forbids framing fields in trailers).
+const FRAMING_FIELDS: &[&[u8]] = &[b"content-length", b"transfer-encoding"];
+/// Longest of them.
+const FRAMING_FIELD_MAX: usize = 17;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -72,11 +81,21 @@ pub struct ChunkedDecoder {
   line_bytes: usize,
   /// Data bytes decoded so far.
   decoded: u64,
+  /// The trailer name being read, lower-cased, while it may still be a framing field.
+  name: [u8; FRAMING_FIELD_MAX],
+  name_len: usize,
 }
 
 impl ChunkedDecoder {
   pub fn new() -> Self {
-    ChunkedDecoder { state: State::SizeStart, size: 0, line_bytes: 0, decoded: 0 }
+    ChunkedDecoder {
+      state: State::SizeStart,
+      size: 0,
+      line_bytes: 0,
+      decoded: 0,
+      name: [0; FRAMING_FIELD_MAX],
+      name_len: 0,
+    }
   }
 
   pub fn is_done(&self) -> bool {
@@ -88,7 +107,7 @@ impl ChunkedDecoder {
   /// would take the body past `max_body` bytes is refused before its data.
   /// Trailers are checked and dropped.
   pub fn feed(&mut self, input: &[u8], max_body: u64, mut data: impl FnMut(&[u8])) -> Result<usize, ChunkError> {
-    use ChunkError::{Malformed, TooLarge};
+    use ChunkError::{Malformed, TooLarge, TrailersTooLarge};
     let mut pos = 0;
     while pos < input.len() && self.state != State::Done {
       if let State::Data(left) = self.state {
@@ -163,13 +182,23 @@ impl ChunkedDecoder {
         State::DataLf if b == b'\n' => State::SizeStart,
         State::TrailerStart => match b {
           b'\r' => State::EndLf,
-          _ if is_token(b) => State::TrailerName,
+          _ if is_token(b) => {
+            self.name_len = 0;
+            self.note_name(b);
+            State::TrailerName
+          }
           // White space first is obs-fold, refused in trailers as in heads.
           _ => return Err(Malformed),
         },
         State::TrailerName => match b {
+          b':' if FRAMING_FIELDS.contains(&&self.name[..self.name_len.min(FRAMING_FIELD_MAX)]) => {
+            return Err(Malformed)
+          }
           b':' => State::TrailerValue,
-          _ if is_token(b) => State::TrailerName,
+          _ if is_token(b) => {
+            self.note_name(b);
+            State::TrailerName
+          }
           _ => return Err(Malformed),
         },
         State::TrailerValue => match b {
@@ -186,11 +215,19 @@ impl ChunkedDecoder {
         self.line_bytes += 1;
         let limit = if self.in_trailers() { MAX_TRAILERS } else { MAX_SIZE_LINE };
         if self.line_bytes > limit {
-          return Err(if self.in_trailers() { Malformed } else { TooLarge });
+          return Err(if self.in_trailers() { TrailersTooLarge } else { TooLarge });
         }
       }
     }
     Ok(pos)
+  }
+
+  /// Keeps a trailer name's bytes while it is short enough to be a framing field.
+  fn note_name(&mut self, b: u8) {
+    if self.name_len < FRAMING_FIELD_MAX {
+      self.name[self.name_len] = b.to_ascii_lowercase();
+    }
+    self.name_len += 1;
   }
 
   fn in_trailers(&self) -> bool {
@@ -261,6 +298,8 @@ mod tests {
       b"0\r\nX: a\x00b\r\n\r\n",      // NUL in a trailer
       b"0\r\nX : 1\r\n\r\n",          // space before the colon
       b"0\r\nX: 1\r\n folded\r\n\r\n",
+      b"0\r\nContent-Length: 5\r\n\r\n",
+      b"0\r\ntransfer-encoding: chunked\r\n\r\n",
       b"0\r\n\n",
       b"fffffffffffffffff\r\n", // overflows 64 bits
     ];
@@ -278,5 +317,10 @@ mod tests {
     let mut long = b"1;a=".to_vec();
     long.extend(std::iter::repeat_n(b'x', MAX_SIZE_LINE));
     assert_eq!(ChunkedDecoder::new().feed(&long, 1024, |_| {}), Err(ChunkError::TooLarge));
+    let mut trailer = b"0\r\nX-T: ".to_vec();
+    trailer.extend(std::iter::repeat_n(b'a', MAX_TRAILERS));
+    assert_eq!(ChunkedDecoder::new().feed(&trailer, 1024, |_| {}), Err(ChunkError::TrailersTooLarge));
+    // A longer name that starts like a framing field is fine.
+    assert_eq!(decode(b"0\r\nContent-Lengths: 5\r\n\r\n"), Ok((Vec::new(), true)));
   }
 }

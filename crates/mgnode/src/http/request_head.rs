@@ -389,10 +389,10 @@ fn valid_target(method: &[u8], target: &[u8]) -> bool {
     Some(b'/') => true,
     _ if target == b"*" => method == b"OPTIONS",
     _ if method == b"CONNECT" => true,
-    // absolute-form: a scheme, then ':'.
+    // absolute-form: a scheme, then "://" (as llhttp reads it: `host:80` is not one).
     Some(c) if c.is_ascii_alphabetic() => {
       let scheme = target.iter().position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')));
-      matches!(scheme, Some(at) if target[at] == b':')
+      matches!(scheme, Some(at) if target[at..].starts_with(b"://"))
     }
     _ => false,
   }
@@ -422,6 +422,10 @@ impl TransferCoding {
     for coding in value.split(|&b| b == b',') {
       let coding = coding.trim_ascii();
       if coding.is_empty() {
+        // An empty element after chunked leaves it not last, as llhttp reads it.
+        if self.chunked_last {
+          return Err(400);
+        }
         continue;
       }
       // Parameters (`gzip;q=1`) are allowed on other codings, never on chunked.
@@ -537,6 +541,8 @@ mod tests {
       (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
       (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
       (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n", 400),
+      (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked,\r\n\r\n", 400),
+      (b"GET x:80 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
       (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400),
       (b"GET / HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n", 417),
       (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2048\r\n\r\n", 413),
