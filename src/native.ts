@@ -1,11 +1,12 @@
 /**
  * The compiled addon, loaded through napi-rs's generated loader (`binding.js`),
- * which picks `mgnode.<platform>.node` next to it or the per-platform package.
+ * which picks `mgnode.<platform>.node` next to it or the per-platform package;
+ * `loadBinding` turns "nothing fits" into an error that says what to install.
  */
 import type * as Binding from '../binding'
+import { loadBinding } from './native-loader'
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const binding: typeof Binding = require('../binding.js')
+export const binding: typeof Binding = loadBinding<typeof Binding>()
 
 export type NativeManager = Binding.Manager
 export type NativeEventSink = Binding.EventSink
