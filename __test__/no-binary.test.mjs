@@ -100,7 +100,7 @@ test('an installed package whose binary needs a newer glibc: says so', (t) => {
 
 test('the CLI reports the same error and exits 1', (t) => {
   const r = spawnSync(process.execPath, ['-r', fake, path.join(root, 'bin', 'mgnode.js'), 'app.js'], {
-    env: { ...process.env, FAKE_PLATFORM: 'linux', FAKE_ARCH: 'ppc64' },
+    env: { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: '', FAKE_PLATFORM: 'linux', FAKE_ARCH: 'ppc64' },
     encoding: 'utf8',
   })
   t.is(r.status, 1)
