@@ -5,7 +5,8 @@
 // cargo, no C compiler, no python3), run `npx mgnode app.js` there, and check
 // the app's answer and that the addon came from the platform package.
 //
-//   node scripts/check-install.mjs      (`.ci/run` runs it after `npm test`)
+//   node scripts/check-install.mjs      (`.ci/run` runs it after `npm test`;
+//                                       CHECK_INSTALL_KEEP=1 keeps the temporary folder)
 //
 // The main package is installed as published, with its optionalDependencies on
 // every platform package; npm takes this machine's from the tarball given and
