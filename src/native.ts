@@ -1,6 +1,7 @@
 /**
  * The compiled addon, loaded through napi-rs's generated loader (`binding.js`),
- * which picks `mgnode.<platform>.node` next to it or the per-platform package.
+ * which picks `mgnode.<platform>.node` next to it or the per-platform package;
+ * `loadBinding` turns "nothing fits" into an error that says what to install.
  *
  * The wire contract with the engine (event kinds, request flags, write flags,
  * the layout of a request in a batch) is declared once, in Rust, and comes
@@ -8,9 +9,9 @@
  * inlines, so reading them costs nothing at run time.
  */
 import type * as Binding from '../binding'
+import { loadBinding } from './native-loader'
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const binding: typeof Binding = require('../binding.js')
+export const binding: typeof Binding = loadBinding<typeof Binding>()
 
 export type NativeManager = Binding.Manager
 export type NativeEventSink = Binding.EventSink
