@@ -45,10 +45,20 @@ export declare class EventSink {
  * ```js
  * const binding = require('mgnode/binding')
  * const mgr = new binding.Manager()
- * const sink = mgr.listen('http://127.0.0.1:0', {}, () => {
- *   const ev = sink.takeEvents()
- *   for (let i = 0; i < ev.length; i += ev[i] === 0 ? 12 : 2) {
- *     if (ev[i] === 0) mgr.respond(ev[i + 1], 'HTTP/1.1 204 No Content' + CRLF + CRLF, null, 1)
+ * const responder = new binding.Responder(mgr.id)
+ * const { port, sink } = mgr.listen('http://127.0.0.1:0', {}, () => {
+ *   for (let batch; (batch = sink.takeEvents()) !== null; ) {
+ *     const n = batch[1] // the numbers; see EventKind for each event's layout
+ *     for (let i = 0; i < n.length; ) {
+ *       if (n[i] === binding.EventKind.Request) {
+ *         responder.write(n[i + 1], Buffer.from('HTTP/1.1 204 No Content\r
+\r
+'), binding.WriteFlag.End)
+ *         i += binding.REQUEST_FIXED_NUMBERS + 2 * n[i + 7]
+ *       } else {
+ *         i += n[i] === binding.EventKind.Data ? 3 : 2
+ *       }
+ *     }
  *   }
  * })
  * ```
@@ -164,6 +174,24 @@ export declare class Responder {
  * to whichever sink has the fewest in flight.
  */
 export declare function attachSink(managerId: number, listenerId: number, onEvents: () => void): EventSink
+
+/** Milliseconds a client has to send a request head (node:http's `headersTimeout`). */
+export declare const DEFAULT_HEADERS_TIMEOUT: number
+
+/** Milliseconds an idle keep-alive connection stays open (node:http's `keepAliveTimeout`). */
+export declare const DEFAULT_KEEP_ALIVE_TIMEOUT: number
+
+/** Largest request head, in bytes (node:http's `maxHeaderSize`). */
+export declare const DEFAULT_MAX_HEADER_SIZE: number
+
+/** Most header lines in one request. */
+export declare const DEFAULT_MAX_HEADERS: number
+
+/** Milliseconds a client has to send a whole request (node:http's `requestTimeout`). */
+export declare const DEFAULT_REQUEST_TIMEOUT: number
+
+/** Milliseconds a response may make no progress because its client stopped reading. */
+export declare const DEFAULT_STREAM_TIMEOUT: number
 
 /** The kind of an event in a batch: the first number of each. */
 export declare const enum EventKind {

@@ -10,6 +10,7 @@ import type { Handler } from './dispatch'
 import { MgnodeError } from './errors'
 import { fetchHandler, isFetchApp } from './fetch'
 import { nodeHandler } from './http/exchange'
+import { LISTEN_DEFAULTS } from './native'
 
 /** Settings that shape the handler. */
 export interface AppHandlerOptions {
@@ -47,5 +48,5 @@ export function createHandler(app: unknown, options: AppHandlerOptions = {}): Ha
       'Expected a request listener (req, res), an Express/Koa/Connect app, or a fetch app ({ fetch(request) })',
     )
   }
-  return nodeHandler(listener, { keepAliveTimeout: options.keepAliveTimeout ?? 5000, onRequest: log?.nodeHook })
+  return nodeHandler(listener, { keepAliveTimeout: options.keepAliveTimeout ?? LISTEN_DEFAULTS.keepAliveTimeout, onRequest: log?.nodeHook })
 }

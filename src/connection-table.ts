@@ -8,8 +8,7 @@
  * hash table in the generation of the table it replaces each time it grows
  * or shrinks: a batch of requests filling and emptying a `Map` left old-space
  * garbage behind on every batch, enough to force a Mark-Compact every few
- * seconds (Koa: old space climbed from 9 to 40 MB between them, peak RSS about
- * 30 MiB above node:http's). Here a connection's entry sits in the slot its id
+ * seconds (measured in bench/README.md, "Design measurements"). Here a connection's entry sits in the slot its id
  * picks, and slots are never reallocated; an id whose slot is still taken (by
  * a long-running reply, by a long-lived connection) waits in a small `Map` beside.
  */

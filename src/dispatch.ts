@@ -130,9 +130,9 @@ let bodyWeight: ArrayBuffer | null = null
  * than twice the default semi-space, it runs a young-generation GC first.
  * An app that allocates little JavaScript per request (the Manager API
  * echoing 64 KiB bodies) otherwise frees bodies only when the external
- * memory limit (64 MB) forces a full GC: peak RSS 154 MiB against node:http's
- * 92. One small allocation per batch with bodies brings that check in:
- * 121 MiB at the same speed.
+ * memory limit (64 MB) forces a full GC, and its peak RSS climbs well past
+ * node:http's. One small allocation per batch with bodies brings that check in
+ * (bench/README.md, "Design measurements").
  */
 function weighBodies(): void {
   bodyWeight = new ArrayBuffer(1)
@@ -212,7 +212,7 @@ export class Dispatcher implements ReplyHost {
    * of its microtasks before the next socket's data is read; one still
    * waiting (on I/O) when the turn ends no longer holds up the rest. A batch's
    * requests are then not all alive at once, and the young generation stays
-   * small (Koa: 133 to 112 MiB peak RSS, Fastify: 123 to 78 MiB).
+   * small (peak RSS of Koa and Fastify: bench/README.md, "Design measurements").
    */
   takeFrom(sink: NativeEventSink): void {
     // Every request handed out is in `replies` until it is answered.

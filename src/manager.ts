@@ -6,7 +6,7 @@ import { CloseSignal } from './close-signal'
 import { Dispatcher } from './dispatch'
 import type { Handler } from './dispatch'
 import { listenError, MgnodeError } from './errors'
-import { binding } from './native'
+import { binding, LISTEN_DEFAULTS } from './native'
 import type { NativeEventSink, NativeListenOptions, NativeManager, NativeResponder } from './native'
 import { checkTls } from './tls'
 import type { ListenerInfo, ListenOptions } from './types'
@@ -107,7 +107,14 @@ export class Manager {
    */
   setTimeouts(listenerId: number, t: Pick<ListenOptions, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout' | 'streamTimeout'>): void {
     if (this.#closing !== null) return
-    this.native.setTimeouts(listenerId, t.headersTimeout ?? 60_000, t.requestTimeout ?? 300_000, t.keepAliveTimeout ?? 5000, t.streamTimeout ?? 5000)
+    const d = LISTEN_DEFAULTS
+    this.native.setTimeouts(
+      listenerId,
+      t.headersTimeout ?? d.headersTimeout,
+      t.requestTimeout ?? d.requestTimeout,
+      t.keepAliveTimeout ?? d.keepAliveTimeout,
+      t.streamTimeout ?? d.streamTimeout,
+    )
   }
 
   /**

@@ -20,6 +20,16 @@ export type NativeListenOptions = Binding.NativeListenOptions
 
 export { EventKind, RequestFlag, WriteFlag } from '../binding'
 
+/** A listener's default limits and timeouts (ms), as the engine applies them. */
+export const LISTEN_DEFAULTS = Object.freeze({
+  headersTimeout: binding.DEFAULT_HEADERS_TIMEOUT,
+  requestTimeout: binding.DEFAULT_REQUEST_TIMEOUT,
+  keepAliveTimeout: binding.DEFAULT_KEEP_ALIVE_TIMEOUT,
+  streamTimeout: binding.DEFAULT_STREAM_TIMEOUT,
+  maxHeaderSize: binding.DEFAULT_MAX_HEADER_SIZE,
+  maxHeaders: binding.DEFAULT_MAX_HEADERS,
+})
+
 /** Numbers a request takes in a batch before its header lengths. */
 export const REQUEST_FIXED_NUMBERS: number = binding.REQUEST_FIXED_NUMBERS
 

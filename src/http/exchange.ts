@@ -7,6 +7,7 @@ import { IncomingMessage, ServerResponse } from 'node:http'
 import type { RequestListener } from 'node:http'
 
 import { ConnectionTable } from '../connection-table'
+import { LISTEN_DEFAULTS } from '../native'
 import type { ConnectionHandler } from '../dispatch'
 import type { Reply } from '../reply'
 import type { EngineRequest } from '../types'
@@ -221,7 +222,7 @@ export interface NodeHandler extends ConnectionHandler {
  * await manager.listen('http://127.0.0.1:0', handler)
  * ```
  */
-export function nodeHandler(listener: RequestListener, options: ExchangeOptions = { keepAliveTimeout: 5000 }): NodeHandler {
+export function nodeHandler(listener: RequestListener, options: ExchangeOptions = { keepAliveTimeout: LISTEN_DEFAULTS.keepAliveTimeout }): NodeHandler {
   const sockets = new ConnectionTable<EngineSocket>()
   const presets = new PropertyPresets()
   const handler = (reqData: EngineRequest, reply: Reply): unknown => {

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events'
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 
 import { MgnodeError } from '../errors'
+import { LISTEN_DEFAULTS } from '../native'
 import type { ListenerInfo, TlsOptions } from '../types'
 import { nodeHandler, reportError } from './exchange'
 import type { NodeHandler } from './exchange'
@@ -73,9 +74,9 @@ export class MgnodeServer extends EventEmitter {
   #closeCallbacks: Callback[] = []
   #closing = false
   #exchange: ExchangeOptions
-  #keepAliveTimeout = 5000
-  #headersTimeout = 60_000
-  #requestTimeout = 300_000
+  #keepAliveTimeout: number = LISTEN_DEFAULTS.keepAliveTimeout
+  #headersTimeout: number = LISTEN_DEFAULTS.headersTimeout
+  #requestTimeout: number = LISTEN_DEFAULTS.requestTimeout
 
   constructor(options: ServerOptions = {}, listener?: RequestListener) {
     // 'request' is an event, so an async listener's rejection would be lost

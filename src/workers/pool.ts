@@ -39,9 +39,9 @@ const LOG_FLUSH_WAIT_MS = 1000
 
 /**
  * Young generation of each worker's heap, in MB. V8 sizes it as if its isolate
- * had the process to itself; with one per worker besides the main thread's,
- * Express on `workers: 2` peaked at ~200 MiB. With 8 MB: ~155 MiB at the same
- * throughput (A/B, 4 rounds); 4-6 MB cost throughput.
+ * had the process to itself, and one per worker besides the main thread's
+ * adds up; 8 MB kept the throughput and cut peak RSS, smaller cost throughput
+ * (bench/README.md, "Design measurements").
  */
 export const WORKER_YOUNG_GENERATION_MB = 8
 

@@ -19,8 +19,5 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bridge;
 mod engine;
-#[cfg(not(feature = "fuzzing"))]
 mod http;
-#[cfg(feature = "fuzzing")]
-pub mod http;
 pub mod js;

@@ -4,8 +4,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mgnode::http::chunked::ChunkedDecoder;
+use http::chunked::ChunkedDecoder;
 
+#[allow(dead_code)]
+#[path = "../../src/http/mod.rs"]
+mod http;
 mod split;
 
 #[derive(Debug, PartialEq)]

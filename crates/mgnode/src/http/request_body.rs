@@ -4,9 +4,8 @@
 //! Buffers over this memory, and freed on the JavaScript thread whenever V8
 //! collects them. The rest of the addon allocates with mimalloc, which is
 //! faster for its many small, short-lived allocations but keeps the pages of
-//! large blocks freed from another thread mapped for a while: echoing 64 KiB
-//! bodies at ~17k requests/s, peak RSS was 120 MiB with mimalloc and 100 MiB
-//! with glibc's malloc, which reuses them at once (throughput within noise).
+//! large blocks freed from another thread mapped for a while, where the
+//! system allocator reuses them at once (bench/README.md, "Design measurements").
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::ops::Deref;

@@ -19,6 +19,25 @@ use crate::js::event_sink::EventSink;
 /// How long `listen` waits for the Mongoose thread to answer.
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Milliseconds a client has to send a request head (node:http's `headersTimeout`).
+#[napi]
+pub const DEFAULT_HEADERS_TIMEOUT: u32 = 60_000;
+/// Milliseconds a client has to send a whole request (node:http's `requestTimeout`).
+#[napi]
+pub const DEFAULT_REQUEST_TIMEOUT: u32 = 300_000;
+/// Milliseconds an idle keep-alive connection stays open (node:http's `keepAliveTimeout`).
+#[napi]
+pub const DEFAULT_KEEP_ALIVE_TIMEOUT: u32 = 5_000;
+/// Milliseconds a response may make no progress because its client stopped reading.
+#[napi]
+pub const DEFAULT_STREAM_TIMEOUT: u32 = 5_000;
+/// Largest request head, in bytes (node:http's `maxHeaderSize`).
+#[napi]
+pub const DEFAULT_MAX_HEADER_SIZE: u32 = 16 * 1024;
+/// Most header lines in one request.
+#[napi]
+pub const DEFAULT_MAX_HEADERS: u32 = 100;
+
 /// Listener settings as passed from JavaScript (times in milliseconds).
 #[napi(object)]
 pub struct NativeListenOptions {
@@ -43,15 +62,15 @@ impl NativeListenOptions {
     ListenerConfig {
       limits: Limits {
         max_body: self.max_body_size.map(|n| n.max(0.0) as u64).unwrap_or(16 << 20),
-        max_head: self.max_header_size.unwrap_or(16 * 1024) as usize,
-        max_headers: self.max_headers.unwrap_or(100).max(1) as usize,
+        max_head: self.max_header_size.unwrap_or(DEFAULT_MAX_HEADER_SIZE) as usize,
+        max_headers: self.max_headers.unwrap_or(DEFAULT_MAX_HEADERS).max(1) as usize,
       },
       tls,
       timeouts: Timeouts {
-        headers_ms: self.headers_timeout.unwrap_or(60_000) as u64,
-        request_ms: self.request_timeout.unwrap_or(300_000) as u64,
-        keep_alive_ms: self.keep_alive_timeout.unwrap_or(5_000) as u64,
-        stream_ms: self.stream_timeout.unwrap_or(5_000) as u64,
+        headers_ms: self.headers_timeout.unwrap_or(DEFAULT_HEADERS_TIMEOUT) as u64,
+        request_ms: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT) as u64,
+        keep_alive_ms: self.keep_alive_timeout.unwrap_or(DEFAULT_KEEP_ALIVE_TIMEOUT) as u64,
+        stream_ms: self.stream_timeout.unwrap_or(DEFAULT_STREAM_TIMEOUT) as u64,
       },
     }
   }
@@ -76,10 +95,18 @@ fn stop(handle: &LoopHandle, thread: &Thread, grace_ms: u64) {
 /// ```js
 /// const binding = require('mgnode/binding')
 /// const mgr = new binding.Manager()
-/// const sink = mgr.listen('http://127.0.0.1:0', {}, () => {
-///   const ev = sink.takeEvents()
-///   for (let i = 0; i < ev.length; i += ev[i] === 0 ? 12 : 2) {
-///     if (ev[i] === 0) mgr.respond(ev[i + 1], 'HTTP/1.1 204 No Content' + CRLF + CRLF, null, 1)
+/// const responder = new binding.Responder(mgr.id)
+/// const { port, sink } = mgr.listen('http://127.0.0.1:0', {}, () => {
+///   for (let batch; (batch = sink.takeEvents()) !== null; ) {
+///     const n = batch[1] // the numbers; see EventKind for each event's layout
+///     for (let i = 0; i < n.length; ) {
+///       if (n[i] === binding.EventKind.Request) {
+///         responder.write(n[i + 1], Buffer.from('HTTP/1.1 204 No Content\r\n\r\n'), binding.WriteFlag.End)
+///         i += binding.REQUEST_FIXED_NUMBERS + 2 * n[i + 7]
+///       } else {
+///         i += n[i] === binding.EventKind.Data ? 3 : 2
+///       }
+///     }
 ///   }
 /// })
 /// ```
