@@ -32,6 +32,8 @@ export interface ExchangeOptions {
    * followed its head ('upgrade' or 'connect'); false if nothing took it.
    */
   onUpgrade?: (req: IncomingMessage, socket: UpgradedSocket, head: Buffer) => boolean
+  /** `server.maxHeadersCount`: headers past it are left out of the request (null or 0: none are). */
+  maxHeadersCount?: number | null
 }
 
 interface Exchange {
@@ -141,7 +143,7 @@ function socketFor(reqData: EngineRequest, reply: Reply, sockets: ConnectionTabl
 }
 
 /** node:http's request object for an engine request, its body not pushed yet. */
-function incomingMessage(reqData: EngineRequest, socket: EngineSocket | UpgradedSocket): IncomingMessage {
+function incomingMessage(reqData: EngineRequest, socket: EngineSocket | UpgradedSocket, options: ExchangeOptions): IncomingMessage {
   const req = new IncomingMessage(socket as never)
   req.method = reqData.method
   req.url = reqData.url
@@ -149,7 +151,11 @@ function incomingMessage(reqData: EngineRequest, socket: EngineSocket | Upgraded
   req.httpVersionMajor = 1
   req.httpVersionMinor = reqData.httpVersion === '1.0' ? 0 : 1
   // Sets rawHeaders; `req.headers` is then built lazily by node:http itself.
-  ;(req as unknown as { _addHeaderLines(h: string[], n: number): void })._addHeaderLines(reqData.rawHeaders, reqData.rawHeaders.length)
+  const raw = reqData.rawHeaders
+  // node:http's parser keeps the first `maxHeadersCount` headers (0: all).
+  const max = options.maxHeadersCount
+  const kept = max !== undefined && max !== null && max > 0 && raw.length > max * 2 ? raw.slice(0, max * 2) : raw
+  ;(req as unknown as { _addHeaderLines(h: string[], n: number): void })._addHeaderLines(kept, kept.length)
   return req
 }
 
@@ -162,7 +168,7 @@ function upgrade(reqData: EngineRequest, reply: Reply, sockets: ConnectionTable<
   const socket = new UpgradedSocket(reqData, reply)
   reply.observer = socket
   if (sockets.get(reqData.connId) === undefined) options.onConnection?.(socket)
-  const req = incomingMessage(reqData, socket)
+  const req = incomingMessage(reqData, socket, options)
   ;(req as IncomingMessage & { upgrade: boolean }).upgrade = true
   req.complete = true
   req.push(null)
@@ -179,7 +185,7 @@ export function createExchange(
   presets: PropertyPresets,
 ): Exchange {
   const socket = socketFor(reqData, reply, sockets, options)
-  const req = incomingMessage(reqData, socket)
+  const req = incomingMessage(reqData, socket, options)
   if (reqData.streamed) {
     // The rest of the body follows through the socket (`_data`, `_end`).
     if (reqData.body.length > 0) req.push(reqData.body)

@@ -59,7 +59,6 @@ function errnoError(code: string, message: string): NodeJS.ErrnoException {
  */
 export class MgnodeServer extends EventEmitter {
   timeout = 0
-  maxHeadersCount: number | null = null
   maxRequestsPerSocket = 0
 
   #tls: TlsOptions | undefined
@@ -124,6 +123,15 @@ export class MgnodeServer extends EventEmitter {
    */
   get _handle(): { readonly fd: number } | null {
     return this.#listener === null ? null : LISTENING_HANDLE
+  }
+
+  /** Most headers a request keeps, as node:http (null: its default, 2000; 0: no limit); the engine's own limit is 100. */
+  get maxHeadersCount(): number | null {
+    return this.#exchange.maxHeadersCount ?? null
+  }
+
+  set maxHeadersCount(n: number | null) {
+    this.#exchange.maxHeadersCount = n
   }
 
   /** Idle time (ms) before a keep-alive connection is closed; may change while listening, as on node:http. */

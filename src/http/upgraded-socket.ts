@@ -38,6 +38,8 @@ export class UpgradedSocket extends Duplex implements ReplyObserver {
   /** The callback of a write that waits for the engine to drain. */
   #waiting: Callback | null = null
   #timer: NodeJS.Timeout | null = null
+  /** `resetAndDestroy()`: close without sending what is still queued. */
+  #reset = false
 
   constructor(req: EngineRequest, reply: Reply) {
     super({ allowHalfOpen: false })
@@ -114,12 +116,30 @@ export class UpgradedSocket extends Duplex implements ReplyObserver {
     this.#reply.ackRead()
   }
 
+  /** Closes at once, dropping what was written and not sent yet (`net.Socket#resetAndDestroy`). */
+  resetAndDestroy(): this {
+    this.#reset = true
+    return this.destroy()
+  }
+
+  /** Ends the sending side and destroys the socket once it is done (`net.Socket#destroySoon`). */
+  destroySoon(): void {
+    if (this.writable) this.end()
+    if (this.writableFinished) this.destroy()
+    else this.once('finish', () => this.destroy())
+  }
+
   override _destroy(err: Error | null, cb: Callback): void {
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
-    // Both sides ended cleanly: the engine closes once the last bytes are out.
-    const clean = err === null && this.writableFinished && this.readableEnded
-    if (!this.#gone && !clean) this.#reply.abort()
+    if (!this.#gone) {
+      // Both sides ended cleanly: the engine closes once the last bytes are out.
+      const clean = err === null && this.writableFinished && this.readableEnded
+      // As net.Socket's close(): what was written still goes out (it is in the
+      // kernel's buffer there), then the connection closes; a reset drops it.
+      if (this.#reset) this.#reply._reset()
+      else if (!clean) this.#reply.writeRaw('', true, false)
+    }
     const waiting = this.#waiting
     this.#waiting = null
     waiting?.(err ?? new Error('socket destroyed'))
@@ -136,6 +156,8 @@ export class UpgradedSocket extends Duplex implements ReplyObserver {
   /** @internal The peer finished sending. */
   _end(): void {
     this.push(null)
+    // As net.Socket at EOF: 'end' comes even if nothing reads (nothing is buffered).
+    this.read(0)
   }
 
   /** @internal The engine's buffer drained. */

@@ -528,7 +528,13 @@ impl Connection {
     let timeouts = self.listener.timeouts.get();
     let stalled = self.stalled_for(now);
     if self.mode == Mode::Raw {
-      // An upgraded connection has no HTTP timeouts (node:http leaves them to the app).
+      // An upgraded connection has no HTTP timeouts (node:http leaves them to
+      // the app); one the app destroyed waits for its last bytes to leave,
+      // but not for a peer that stopped reading.
+      let stuck = (self.close_when_sent || conn.is_closing()) && self.unsent() > 0;
+      if stuck && timeouts.stream_ms > 0 && stalled > Duration::from_millis(timeouts.stream_ms) {
+        return Due::Close;
+      }
       return Due::Nothing;
     }
     if self.unsent() > 0 {
