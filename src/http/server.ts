@@ -20,7 +20,7 @@ export interface ServerOptions {
   keepAliveTimeout?: number
   headersTimeout?: number
   requestTimeout?: number
-  /** Largest request body accepted, in bytes (413 above it). Default 16 MiB. */
+  /** Largest request body accepted, in bytes (413 above it). Default: no limit, as node:http. */
   maxBodySize?: number
   [option: string]: unknown
 }
@@ -289,7 +289,8 @@ export class MgnodeServer extends EventEmitter {
 
   #bind(host: string | undefined, port: number): ListenerInfo {
     const scheme = this.#tls ? 'https' : 'http'
-    const options = { tls: this.#tls, ...this.#timeoutOptions(), maxBodySize: this.#maxBodySize }
+    // No body limit unless asked for, as node:http (bodies stream to the app under a read budget).
+    const options = { tls: this.#tls, ...this.#timeoutOptions(), maxBodySize: this.#maxBodySize ?? Infinity }
     const handler = nodeHandler((req: IncomingMessage, res: ServerResponse) => this.#request(req, res), this.#exchange)
     this.#handler = handler
     const manager = sharedManager()

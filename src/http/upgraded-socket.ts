@@ -8,8 +8,9 @@
  * `'data'`; the engine stops reading the socket while 256 KiB of them are
  * unread here (`pause()` or a slow consumer), so backpressure holds both
  * ways. `end()` sends a FIN once everything written is out; the peer's FIN
- * is `'end'`, after which the socket ends its side too (no half-open
- * sockets, as node:http's default). `destroy()` closes at once.
+ * is `'end'`, after which the app may still write until it ends its side
+ * (half-open, as node:http's sockets). `destroy()` sends what was written
+ * and closes; `resetAndDestroy()` closes with a reset.
  */
 import { Duplex } from 'node:stream'
 
@@ -42,7 +43,8 @@ export class UpgradedSocket extends Duplex implements ReplyObserver {
   #reset = false
 
   constructor(req: EngineRequest, reply: Reply) {
-    super({ allowHalfOpen: false })
+    // As the sockets of node:http, whose net.Server allows half-open connections.
+    super({ allowHalfOpen: true })
     this.#reply = reply
     this.remoteAddress = req.remoteAddress
     this.remotePort = req.remotePort
