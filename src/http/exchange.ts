@@ -186,6 +186,8 @@ export function createExchange(
 ): Exchange {
   const socket = socketFor(reqData, reply, sockets, options)
   const req = incomingMessage(reqData, socket, options)
+  // As node:http's parser sets it for every request it hands to 'request'.
+  ;(req as IncomingMessage & { upgrade: boolean }).upgrade = false
   if (reqData.streamed) {
     // The rest of the body follows through the socket (`_data`, `_end`).
     if (reqData.body.length > 0) req.push(reqData.body)
