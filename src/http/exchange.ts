@@ -164,10 +164,20 @@ function incomingMessage(reqData: EngineRequest, socket: EngineSocket | Upgraded
  * `'connect'`, with a Duplex socket and the bytes after the head. Nothing
  * taking it destroys the socket, as there.
  */
-function upgrade(reqData: EngineRequest, reply: Reply, sockets: ConnectionTable<EngineSocket>, options: ExchangeOptions): void {
+function upgrade(
+  reqData: EngineRequest,
+  reply: Reply,
+  sockets: ConnectionTable<EngineSocket>,
+  upgraded: Map<number, UpgradedSocket>,
+  options: ExchangeOptions,
+): void {
   const socket = new UpgradedSocket(reqData, reply)
   reply.observer = socket
-  if (sockets.get(reqData.connId) === undefined) options.onConnection?.(socket)
+  // The connection counts as open (server.close() waits for it, as node:http) under its new socket.
+  const known = sockets.get(reqData.connId)
+  if (known === undefined) options.onConnection?.(socket)
+  else sockets.remove(known)
+  upgraded.set(reqData.connId, socket)
   const req = incomingMessage(reqData, socket, options)
   ;(req as IncomingMessage & { upgrade: boolean }).upgrade = true
   req.complete = true
@@ -231,9 +241,11 @@ export interface NodeHandler extends ConnectionHandler {
  */
 export function nodeHandler(listener: RequestListener, options: ExchangeOptions = { keepAliveTimeout: 5000 }): NodeHandler {
   const sockets = new ConnectionTable<EngineSocket>()
+  /** Connections that left HTTP (few: a Map will do). */
+  const upgraded = new Map<number, UpgradedSocket>()
   const presets = new PropertyPresets()
   const handler = (reqData: EngineRequest, reply: Reply): unknown => {
-    if (reqData.upgrade) return upgrade(reqData, reply, sockets, options)
+    if (reqData.upgrade) return upgrade(reqData, reply, sockets, upgraded, options)
     const { req, res } = createExchange(reqData, reply, options, sockets, presets)
     try {
       options.onRequest?.(req, res)
@@ -249,13 +261,17 @@ export function nodeHandler(listener: RequestListener, options: ExchangeOptions 
   }
   // The connection closed (or went to another worker thread): its socket goes.
   const connectionGone = (connId: number): void => {
+    if (upgraded.delete(connId)) {
+      options.onConnectionGone?.()
+      return
+    }
     const socket = sockets.get(connId)
     if (socket === undefined) return
     sockets.remove(socket)
     socket._gone(false)
     options.onConnectionGone?.()
   }
-  const openConnections = (): number => sockets.size
+  const openConnections = (): number => sockets.size + upgraded.size
   // A graceful close began: heads not written yet say `Connection: close`,
   // as node:http writes them for a response that is the connection's last.
   const closing = (): void => {
