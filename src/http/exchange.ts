@@ -32,6 +32,8 @@ export interface ExchangeOptions {
    * followed its head ('upgrade' or 'connect'); false if nothing took it.
    */
   onUpgrade?: (req: IncomingMessage, socket: UpgradedSocket, head: Buffer) => boolean
+  /** What `req.socket.server` is (node:http: the http.Server); libraries subscribe to its 'upgrade' there. */
+  server?: object
   /** `server.maxHeadersCount`: headers past it are left out of the request (null or 0: none are). */
   maxHeadersCount?: number | null
 }
@@ -137,6 +139,7 @@ function socketFor(reqData: EngineRequest, reply: Reply, sockets: ConnectionTabl
     return known
   }
   const socket = new EngineSocket(reqData, reply)
+  socket.server = options.server ?? null
   sockets.add(socket)
   options.onConnection?.(socket)
   return socket
@@ -172,6 +175,7 @@ function upgrade(
   options: ExchangeOptions,
 ): void {
   const socket = new UpgradedSocket(reqData, reply)
+  socket.server = options.server ?? null
   reply.observer = socket
   // The connection counts as open (server.close() waits for it, as node:http) under its new socket.
   const known = sockets.get(reqData.connId)

@@ -87,6 +87,7 @@ export class MgnodeServer extends EventEmitter {
     this.#maxBodySize = options.maxBodySize
     if (listener) this.on('request', listener)
     this.#exchange = {
+      server: this,
       keepAliveTimeout: this.#keepAliveTimeout,
       onSettled: () => this.#settled(),
       onConnectionGone: () => {

@@ -30,6 +30,8 @@ export class UpgradedSocket extends Duplex implements ReplyObserver {
   readonly connecting = false
   readonly pending = false
   bytesRead = 0
+  /** The server that accepted the connection, as `net.Socket#server`. */
+  server: object | null = null
   bytesWritten = 0
   timeout = 0
 
