@@ -34,6 +34,8 @@ export interface ExchangeOptions {
   onUpgrade?: (req: IncomingMessage, socket: UpgradedSocket, head: Buffer) => boolean
   /** What `req.socket.server` is (node:http: the http.Server); libraries subscribe to its 'upgrade' there. */
   server?: object
+  /** `server.maxRequestsPerSocket`: the response to a connection's Nth request closes it (0: no limit). */
+  maxRequestsPerSocket?: number
   /** `server.maxHeadersCount`: headers past it are left out of the request (null or 0: none are). */
   maxHeadersCount?: number | null
 }
@@ -155,10 +157,10 @@ function incomingMessage(reqData: EngineRequest, socket: EngineSocket | Upgraded
   req.httpVersionMinor = reqData.httpVersion === '1.0' ? 0 : 1
   // Sets rawHeaders; `req.headers` is then built lazily by node:http itself.
   const raw = reqData.rawHeaders
-  // node:http's parser keeps the first `maxHeadersCount` headers (0: all).
+  // As node:http's parser: `req.headers` has the first `maxHeadersCount` headers (0: all), rawHeaders all.
   const max = options.maxHeadersCount
-  const kept = max !== undefined && max !== null && max > 0 && raw.length > max * 2 ? raw.slice(0, max * 2) : raw
-  ;(req as unknown as { _addHeaderLines(h: string[], n: number): void })._addHeaderLines(kept, kept.length)
+  const n = max !== undefined && max !== null && max > 0 ? Math.min(raw.length, max * 2) : raw.length
+  ;(req as unknown as { _addHeaderLines(h: string[], n: number): void })._addHeaderLines(raw, n)
   return req
 }
 
@@ -214,6 +216,8 @@ export function createExchange(
 
   const res = new ServerResponse(req)
   res.shouldKeepAlive = reqData.keepAlive
+  const max = options.maxRequestsPerSocket
+  if (max !== undefined && max > 0 && ++socket._requests >= max) res.shouldKeepAlive = false
   ;(res as unknown as { _keepAliveTimeout: number })._keepAliveTimeout = options.keepAliveTimeout
   // Before assignSocket's own 'close' listener: as in node:http, the request
   // is aborted ('aborted', req.destroyed) before the response emits 'close'.

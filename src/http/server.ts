@@ -59,7 +59,6 @@ function errnoError(code: string, message: string): NodeJS.ErrnoException {
  */
 export class MgnodeServer extends EventEmitter {
   timeout = 0
-  maxRequestsPerSocket = 0
 
   #tls: TlsOptions | undefined
   #maxBodySize: number | undefined
@@ -124,6 +123,15 @@ export class MgnodeServer extends EventEmitter {
    */
   get _handle(): { readonly fd: number } | null {
     return this.#listener === null ? null : LISTENING_HANDLE
+  }
+
+  /** Requests a connection may carry; the response to the last says `Connection: close` (0: no limit), as node:http. */
+  get maxRequestsPerSocket(): number {
+    return this.#exchange.maxRequestsPerSocket ?? 0
+  }
+
+  set maxRequestsPerSocket(n: number) {
+    this.#exchange.maxRequestsPerSocket = n
   }
 
   /** Most headers a request keeps, as node:http (null: its default, 2000; 0: no limit); the engine's own limit is 100. */

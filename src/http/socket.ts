@@ -82,6 +82,8 @@ export class EngineSocket extends EventEmitter {
   /** A file the engine sends after the head, set by `sendFile`. @internal */
   _fileBody: { path: string; offset: number; length: number } | null = null
   timeout = 0
+  /** Requests this connection has carried (for `maxRequestsPerSocket`). @internal */
+  _requests = 0
   /** The server that accepted the connection, as `net.Socket#server`. */
   server: object | null = null
   /** The request whose body is still streaming in, if any. @internal */
