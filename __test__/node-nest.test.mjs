@@ -36,7 +36,7 @@ for (const [label, preload, socket, server] of [
   ['control, on node:http', [], 'Socket', 'Server'],
 ]) {
   test(`NestJS e2e test (@nestjs/testing + supertest) passes and node --test ends by itself (${label})`, async (t) => {
-    const r = await run([...preload, '--test', '--test-reporter=tap', fixture('nest-e2e.test.cjs')], { EXPECT_SOCKET: socket, EXPECT_SERVER: server })
+    const r = await run([...preload, '--test', '--test-reporter=tap', fixture('nest-e2e.spec.cjs')], { EXPECT_SOCKET: socket, EXPECT_SERVER: server })
     t.false(r.killed, `the run did not end by itself:\n${r.out}`)
     t.is(r.code, 0, r.out)
     t.regex(r.out, /# pass 3/)
