@@ -151,6 +151,11 @@ export declare class Responder {
    */
   abort(connId: number): void
   /**
+   * Closes a connection at once with a TCP reset (the peer sees
+   * ECONNRESET), dropping whatever was queued for it.
+   */
+  reset(connId: number): void
+  /**
    * Tells the engine JavaScript has read `bytes` more of a connection's
    * streamed body or upgraded stream, so it may read that much more from
    * the socket (it stops while 256 KiB are unread).

@@ -9,6 +9,7 @@ import type { AccessLog } from './access-log'
 import type { Handler } from './dispatch'
 import { MgnodeError } from './errors'
 import { fetchHandler, isFetchApp } from './fetch'
+import { AppServer } from './http/app-server'
 import { nodeHandler } from './http/exchange'
 import { LISTEN_DEFAULTS } from './native'
 
@@ -18,6 +19,11 @@ export interface AppHandlerOptions {
   keepAliveTimeout?: number
   /** Logs each request; without it nothing is logged and nothing is added to a request's path. */
   accessLog?: AccessLog
+  /**
+   * `req.socket.server` of a request-listener app, whose 'upgrade' and
+   * 'connect' listeners take those requests (fetch apps take none).
+   */
+  server?: AppServer
 }
 
 /** The request listener of a Node-style app, or null if it is not one. */
@@ -48,5 +54,11 @@ export function createHandler(app: unknown, options: AppHandlerOptions = {}): Ha
       'Expected a request listener (req, res), an Express/Koa/Connect app, or a fetch app ({ fetch(request) })',
     )
   }
-  return nodeHandler(listener, { keepAliveTimeout: options.keepAliveTimeout ?? LISTEN_DEFAULTS.keepAliveTimeout, onRequest: log?.nodeHook })
+  const server = options.server
+  return nodeHandler(listener, {
+    keepAliveTimeout: options.keepAliveTimeout ?? LISTEN_DEFAULTS.keepAliveTimeout,
+    onRequest: log?.nodeHook,
+    server,
+    onUpgrade: server === undefined ? undefined : (req, socket, head) => server._take(req, socket, head),
+  })
 }

@@ -235,7 +235,7 @@ export class Reply {
    */
   writeRaw(data: string | Uint8Array, end: boolean, keepAlive = true, tail?: Uint8Array): boolean {
     if (this.#ended('writeRaw')) return false
-    if (this.#raw) return this.#writeStream(data, end)
+    if (this.#raw) return this.#writeStream(data, end, end && !keepAlive)
     let flags = 0
     if (end) flags |= WriteFlag.End
     if (!keepAlive || (end && !this.#keepAlive)) flags |= WriteFlag.Close
@@ -269,6 +269,12 @@ export class Reply {
     if (this.#state === State.Finished) return
     this.#host.responses.abort(this.connId)
     this.#closed()
+  }
+
+  /** Closes the connection at once with a TCP reset (`resetAndDestroy()`), whatever it was doing. @internal */
+  _reset(): void {
+    this.#host.responses.reset(this.connId)
+    if (this.#state !== State.Finished) this.#closed()
   }
 
   /**
@@ -367,10 +373,13 @@ export class Reply {
     if (this.#state !== State.Finished) this.#closed()
   }
 
-  /** On an upgraded connection: bytes as they are; `end` shuts the sending side once they are out. */
-  #writeStream(data: string | Uint8Array, end: boolean): boolean {
+  /**
+   * On an upgraded connection: bytes as they are; `end` shuts the sending
+   * side once they are out, `close` closes the connection then instead.
+   */
+  #writeStream(data: string | Uint8Array, end: boolean, close: boolean): boolean {
     if (end) {
-      this.#host.responses.write(this.connId, data, WriteFlag.End)
+      this.#host.responses.write(this.connId, data, close ? WriteFlag.End | WriteFlag.Close : WriteFlag.End)
       return true
     }
     return this.#push(data, 0)

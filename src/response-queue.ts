@@ -115,6 +115,12 @@ export class ResponseQueue {
     this.native.abort(connId)
   }
 
+  /** Closes a connection at once with a TCP reset; queued writes are handed over first, then dropped. */
+  reset(connId: number): void {
+    this.#handOver()
+    this.native.reset(connId)
+  }
+
   /** See `Responder.ack`: the engine may read `bytes` more of the connection. */
   ack(connId: number, bytes: number): void {
     this.native.ack(connId, bytes)

@@ -10,7 +10,9 @@ import { MgnodeError } from './errors'
 import type { MgnodeWarning } from './errors'
 import { Manager } from './manager'
 import type { ListenerInfo, ListenOptions, TlsOptions } from './types'
-import { loadApp } from './workers/load-app'
+import { AppServer } from './http/app-server'
+import type { UpgradeListener } from './http/app-server'
+import { loadAppModule } from './workers/load-app'
 import { WorkerPool } from './workers/pool'
 
 /** Options of `Server` and `serve`. */
@@ -59,6 +61,16 @@ export interface ServerOptions {
   headersTimeout?: number
   /** ms in-flight requests get to finish on shutdown. Default 10000. */
   shutdownTimeout?: number
+  /**
+   * Takes upgrade requests (WebSockets) of a request-listener app, as an
+   * http.Server's `'upgrade'` listener: `(req, socket, head)`, e.g.
+   * `(req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))`.
+   * An app module can export `upgrade` instead, which is what worker threads
+   * use (each takes the upgrades of the connections it serves). Listeners
+   * added to `req.socket.server` ('upgrade', 'connect') take them too.
+   * Without any, an upgrade request is an ordinary request.
+   */
+  onUpgrade?: UpgradeListener
 }
 
 /**
@@ -87,6 +99,8 @@ export class Server {
   #pool: WorkerPool | null = null
   #poolStart: Promise<WorkerPool> | null = null
   #handler: Promise<Handler> | null = null
+  /** `req.socket.server` of the app on the main thread; takes its upgrades. */
+  #appServer: AppServer | null = null
   #closing: Promise<void> | null = null
   /** Why the server stopped on its own (the workers could not be kept up), if it did. */
   #failure: Error | null = null
@@ -100,6 +114,12 @@ export class Server {
     const workers = options.workers ?? 1
     if (!Number.isInteger(workers) || workers < 1) {
       throw new MgnodeError('ERR_INVALID_ARG_VALUE', `workers must be a positive integer, got ${String(options.workers)}`)
+    }
+    if (workers > 1 && options.onUpgrade !== undefined) {
+      throw new MgnodeError(
+        'ERR_MGNODE_WORKERS',
+        'onUpgrade runs on the main thread, which serves no requests with workers: export `upgrade(req, socket, head)` from the app module instead',
+      )
     }
     if (workers > 1 && typeof app !== 'string') {
       throw new MgnodeError(
@@ -125,6 +145,8 @@ export class Server {
       await pool.attach(info.id)
     } else {
       info = await this.manager.listen(url, await this.#mainHandler(), options)
+      const id = info.id
+      this.#appServer?.watch((upgrade, connect) => this.manager.setUpgrades(id, upgrade, connect))
     }
     this.listeners.push(info)
     return info
@@ -213,10 +235,15 @@ export class Server {
   #mainHandler(): Promise<Handler> {
     if (this.#handler === null) {
       if (this.#log !== null) this.#accessLog = new AccessLog(this.#log.format, this.#logWriter())
-      const options = { keepAliveTimeout: this.#options.keepAliveTimeout, accessLog: this.#accessLog }
+      const server = new AppServer(this.#options.onUpgrade)
+      this.#appServer = server
+      const options = { keepAliveTimeout: this.#options.keepAliveTimeout, accessLog: this.#accessLog, server }
       this.#handler =
         typeof this.#app === 'string'
-          ? loadApp(this.#app, { factory: this.#options.factory, onWarning: this.#warn }).then((app) => createHandler(app, options))
+          ? loadAppModule(this.#app, { factory: this.#options.factory, onWarning: this.#warn }).then(({ app, upgrade }) => {
+              if (upgrade !== null) server.on('upgrade', upgrade)
+              return createHandler(app, options)
+            })
           : Promise.resolve(createHandler(this.#app, options))
     }
     return this.#handler

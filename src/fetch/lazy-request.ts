@@ -5,6 +5,8 @@
  * from the engine's request; Node's own `Request` (costly to build) is only
  * made when something else is asked for (`body`, `formData()`, `clone()`, ...).
  */
+import { Readable } from 'node:stream'
+
 import type { Reply } from '../reply'
 import type { EngineRequest } from '../types'
 import { forwardMissing, INSPECT } from './forward'
@@ -77,7 +79,9 @@ export class LazyRequest {
     this.#req = req
     this.#reply = reply
     // Per the Fetch standard GET and HEAD carry no body; an empty body is no body either.
-    this.#hasBody = req.body.length > 0 && req.method !== 'GET' && req.method !== 'HEAD'
+    this.#hasBody = (req.body.length > 0 || req.streamed) && req.method !== 'GET' && req.method !== 'HEAD'
+    // A body still arriving is only read through a stream (the real Request's).
+    if (this.#hasBody && req.streamed) this.#real = LazyRequest.realOf(this)
   }
 
   get method(): string {
@@ -157,7 +161,9 @@ export class LazyRequest {
     if (self.#real === undefined) {
       const init: RequestInit = { method: self.method, headers: self.headers, signal: self.signal }
       if (self.#hasBody) {
-        init.body = streamOf(self.#req.body)
+        const stream = self.#req.streamed ? self.#req.bodyStream : null
+        // A streamed body is read as it arrives; the engine reads on as the app reads.
+        init.body = stream !== null ? (Readable.toWeb(stream) as ReadableStream<Uint8Array>) : streamOf(self.#req.body)
         init.duplex = 'half'
       }
       const real = new RealRequest(self.#url, init)

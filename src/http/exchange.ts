@@ -33,6 +33,12 @@ export interface ExchangeOptions {
    * followed its head ('upgrade' or 'connect'); false if nothing took it.
    */
   onUpgrade?: (req: IncomingMessage, socket: UpgradedSocket, head: Buffer) => boolean
+  /** What `req.socket.server` is (node:http: the http.Server); libraries subscribe to its 'upgrade' there. */
+  server?: object
+  /** `server.maxRequestsPerSocket`: the response to a connection's Nth request closes it (0: no limit). */
+  maxRequestsPerSocket?: number
+  /** `server.maxHeadersCount`: headers past it are left out of the request (null or 0: none are). */
+  maxHeadersCount?: number | null
 }
 
 interface Exchange {
@@ -136,13 +142,14 @@ function socketFor(reqData: EngineRequest, reply: Reply, sockets: ConnectionTabl
     return known
   }
   const socket = new EngineSocket(reqData, reply)
+  socket.server = options.server ?? null
   sockets.add(socket)
   options.onConnection?.(socket)
   return socket
 }
 
 /** node:http's request object for an engine request, its body not pushed yet. */
-function incomingMessage(reqData: EngineRequest, socket: EngineSocket | UpgradedSocket): IncomingMessage {
+function incomingMessage(reqData: EngineRequest, socket: EngineSocket | UpgradedSocket, options: ExchangeOptions): IncomingMessage {
   const req = new IncomingMessage(socket as never)
   req.method = reqData.method
   req.url = reqData.url
@@ -150,7 +157,11 @@ function incomingMessage(reqData: EngineRequest, socket: EngineSocket | Upgraded
   req.httpVersionMajor = 1
   req.httpVersionMinor = reqData.httpVersion === '1.0' ? 0 : 1
   // Sets rawHeaders; `req.headers` is then built lazily by node:http itself.
-  ;(req as unknown as { _addHeaderLines(h: string[], n: number): void })._addHeaderLines(reqData.rawHeaders, reqData.rawHeaders.length)
+  const raw = reqData.rawHeaders
+  // As node:http's parser: `req.headers` has the first `maxHeadersCount` headers (0: all), rawHeaders all.
+  const max = options.maxHeadersCount
+  const n = max !== undefined && max !== null && max > 0 ? Math.min(raw.length, max * 2) : raw.length
+  ;(req as unknown as { _addHeaderLines(h: string[], n: number): void })._addHeaderLines(raw, n)
   return req
 }
 
@@ -159,11 +170,22 @@ function incomingMessage(reqData: EngineRequest, socket: EngineSocket | Upgraded
  * `'connect'`, with a Duplex socket and the bytes after the head. Nothing
  * taking it destroys the socket, as there.
  */
-function upgrade(reqData: EngineRequest, reply: Reply, sockets: ConnectionTable<EngineSocket>, options: ExchangeOptions): void {
+function upgrade(
+  reqData: EngineRequest,
+  reply: Reply,
+  sockets: ConnectionTable<EngineSocket>,
+  upgraded: Map<number, UpgradedSocket>,
+  options: ExchangeOptions,
+): void {
   const socket = new UpgradedSocket(reqData, reply)
+  socket.server = options.server ?? null
   reply.observer = socket
-  if (sockets.get(reqData.connId) === undefined) options.onConnection?.(socket)
-  const req = incomingMessage(reqData, socket)
+  // The connection counts as open (server.close() waits for it, as node:http) under its new socket.
+  const known = sockets.get(reqData.connId)
+  if (known === undefined) options.onConnection?.(socket)
+  else sockets.remove(known)
+  upgraded.set(reqData.connId, socket)
+  const req = incomingMessage(reqData, socket, options)
   ;(req as IncomingMessage & { upgrade: boolean }).upgrade = true
   req.complete = true
   req.push(null)
@@ -180,7 +202,9 @@ export function createExchange(
   presets: PropertyPresets,
 ): Exchange {
   const socket = socketFor(reqData, reply, sockets, options)
-  const req = incomingMessage(reqData, socket)
+  const req = incomingMessage(reqData, socket, options)
+  // As node:http's parser sets it for every request it hands to 'request'.
+  ;(req as IncomingMessage & { upgrade: boolean }).upgrade = false
   if (reqData.streamed) {
     // The rest of the body follows through the socket (`_data`, `_end`).
     if (reqData.body.length > 0) req.push(reqData.body)
@@ -193,6 +217,8 @@ export function createExchange(
 
   const res = new ServerResponse(req)
   res.shouldKeepAlive = reqData.keepAlive
+  const max = options.maxRequestsPerSocket
+  if (max !== undefined && max > 0 && ++socket._requests >= max) res.shouldKeepAlive = false
   ;(res as unknown as { _keepAliveTimeout: number })._keepAliveTimeout = options.keepAliveTimeout
   // Before assignSocket's own 'close' listener: as in node:http, the request
   // is aborted ('aborted', req.destroyed) before the response emits 'close'.
@@ -224,9 +250,11 @@ export interface NodeHandler extends ConnectionHandler {
  */
 export function nodeHandler(listener: RequestListener, options: ExchangeOptions = { keepAliveTimeout: LISTEN_DEFAULTS.keepAliveTimeout }): NodeHandler {
   const sockets = new ConnectionTable<EngineSocket>()
+  /** Connections that left HTTP (few: a Map will do). */
+  const upgraded = new Map<number, UpgradedSocket>()
   const presets = new PropertyPresets()
   const handler = (reqData: EngineRequest, reply: Reply): unknown => {
-    if (reqData.upgrade) return upgrade(reqData, reply, sockets, options)
+    if (reqData.upgrade) return upgrade(reqData, reply, sockets, upgraded, options)
     const { req, res } = createExchange(reqData, reply, options, sockets, presets)
     try {
       options.onRequest?.(req, res)
@@ -242,13 +270,17 @@ export function nodeHandler(listener: RequestListener, options: ExchangeOptions 
   }
   // The connection closed (or went to another worker thread): its socket goes.
   const connectionGone = (connId: number): void => {
+    if (upgraded.delete(connId)) {
+      options.onConnectionGone?.()
+      return
+    }
     const socket = sockets.get(connId)
     if (socket === undefined) return
     sockets.remove(socket)
     socket._gone(false)
     options.onConnectionGone?.()
   }
-  const openConnections = (): number => sockets.size
+  const openConnections = (): number => sockets.size + upgraded.size
   // A graceful close began: heads not written yet say `Connection: close`,
   // as node:http writes them for a response that is the connection's last.
   const closing = (): void => {

@@ -21,7 +21,7 @@ export interface ServerOptions {
   keepAliveTimeout?: number
   headersTimeout?: number
   requestTimeout?: number
-  /** Largest request body accepted, in bytes (413 above it). Default 16 MiB. */
+  /** Largest request body accepted, in bytes (413 above it). Default: no limit, as node:http. */
   maxBodySize?: number
   [option: string]: unknown
 }
@@ -60,8 +60,6 @@ function errnoError(code: string, message: string): NodeJS.ErrnoException {
  */
 export class MgnodeServer extends EventEmitter {
   timeout = 0
-  maxHeadersCount: number | null = null
-  maxRequestsPerSocket = 0
 
   #tls: TlsOptions | undefined
   #maxBodySize: number | undefined
@@ -89,6 +87,7 @@ export class MgnodeServer extends EventEmitter {
     this.#maxBodySize = options.maxBodySize
     if (listener) this.on('request', listener)
     this.#exchange = {
+      server: this,
       keepAliveTimeout: this.#keepAliveTimeout,
       onSettled: () => this.#settled(),
       onConnectionGone: () => {
@@ -125,6 +124,24 @@ export class MgnodeServer extends EventEmitter {
    */
   get _handle(): { readonly fd: number } | null {
     return this.#listener === null ? null : LISTENING_HANDLE
+  }
+
+  /** Requests a connection may carry; the response to the last says `Connection: close` (0: no limit), as node:http. */
+  get maxRequestsPerSocket(): number {
+    return this.#exchange.maxRequestsPerSocket ?? 0
+  }
+
+  set maxRequestsPerSocket(n: number) {
+    this.#exchange.maxRequestsPerSocket = n
+  }
+
+  /** Most headers a request keeps, as node:http (null: its default, 2000; 0: no limit); the engine's own limit is 100. */
+  get maxHeadersCount(): number | null {
+    return this.#exchange.maxHeadersCount ?? null
+  }
+
+  set maxHeadersCount(n: number | null) {
+    this.#exchange.maxHeadersCount = n
   }
 
   /** Idle time (ms) before a keep-alive connection is closed; may change while listening, as on node:http. */
@@ -282,7 +299,8 @@ export class MgnodeServer extends EventEmitter {
 
   #bind(host: string | undefined, port: number): ListenerInfo {
     const scheme = this.#tls ? 'https' : 'http'
-    const options = { tls: this.#tls, ...this.#timeoutOptions(), maxBodySize: this.#maxBodySize }
+    // No body limit unless asked for, as node:http (bodies stream to the app under a read budget).
+    const options = { tls: this.#tls, ...this.#timeoutOptions(), maxBodySize: this.#maxBodySize ?? Infinity }
     const handler = nodeHandler((req: IncomingMessage, res: ServerResponse) => this.#request(req, res), this.#exchange)
     this.#handler = handler
     const manager = sharedManager()

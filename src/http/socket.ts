@@ -82,6 +82,10 @@ export class EngineSocket extends EventEmitter {
   /** A file the engine sends after the head, set by `sendFile`. @internal */
   _fileBody: { path: string; offset: number; length: number } | null = null
   timeout = 0
+  /** Requests this connection has carried (for `maxRequestsPerSocket`). @internal */
+  _requests = 0
+  /** The server that accepted the connection, as `net.Socket#server`. */
+  server: object | null = null
   /** The request whose body is still streaming in, if any. @internal */
   _incoming: IncomingMessage | null = null
 
@@ -265,6 +269,12 @@ export class EngineSocket extends EventEmitter {
    */
   _gone(hadError = true): void {
     if (this.destroyed) return
+    this.#markGone()
+    this.emit('end')
+    this.emit('close', hadError)
+  }
+
+  #markGone(): void {
     this.destroyed = true
     this.writable = false
     this.readable = false
@@ -272,8 +282,6 @@ export class EngineSocket extends EventEmitter {
     this.#callbacks = []
     this.#pending = []
     for (const cb of callbacks) process.nextTick(cb, new Error('socket hang up'))
-    this.emit('end')
-    this.emit('close', hadError)
   }
 
   setTimeout(ms: number, cb?: () => void): this {
@@ -335,11 +343,16 @@ export class EngineSocket extends EventEmitter {
     if (this.destroyed) return this
     // Cuts an unfinished response short; between requests, closes once the last is out.
     this.#ended = true
+    // Destroyed at once (the engine's own report of the close finds it so)...
+    this.#markGone()
     this.#reply._closeConnection()
-    // As net.Socket: 'error' (with err) comes before 'close', so helpers
-    // that listen for whichever comes first (on-finished) see the error.
-    if (err && this.listenerCount('error') > 0) this.emit('error', err)
-    this._gone(err !== undefined)
+    // ...and, as net.Socket, 'error' (with err) then 'close' on the next
+    // tick, so helpers that listen for whichever comes first (on-finished)
+    // see the error. Without an 'error' listener, err is not thrown.
+    process.nextTick(() => {
+      if (err && this.listenerCount('error') > 0) this.emit('error', err)
+      this.emit('close', err !== undefined)
+    })
     return this
   }
 

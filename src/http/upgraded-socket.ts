@@ -8,8 +8,9 @@
  * `'data'`; the engine stops reading the socket while 256 KiB of them are
  * unread here (`pause()` or a slow consumer), so backpressure holds both
  * ways. `end()` sends a FIN once everything written is out; the peer's FIN
- * is `'end'`, after which the socket ends its side too (no half-open
- * sockets, as node:http's default). `destroy()` closes at once.
+ * is `'end'`, after which the app may still write until it ends its side
+ * (half-open, as node:http's sockets). `destroy()` sends what was written
+ * and closes; `resetAndDestroy()` closes with a reset.
  */
 import { Duplex } from 'node:stream'
 
@@ -29,6 +30,8 @@ export class UpgradedSocket extends Duplex implements ReplyObserver {
   readonly connecting = false
   readonly pending = false
   bytesRead = 0
+  /** The server that accepted the connection, as `net.Socket#server`. */
+  server: object | null = null
   bytesWritten = 0
   timeout = 0
 
@@ -38,9 +41,12 @@ export class UpgradedSocket extends Duplex implements ReplyObserver {
   /** The callback of a write that waits for the engine to drain. */
   #waiting: Callback | null = null
   #timer: NodeJS.Timeout | null = null
+  /** `resetAndDestroy()`: close without sending what is still queued. */
+  #reset = false
 
   constructor(req: EngineRequest, reply: Reply) {
-    super({ allowHalfOpen: false })
+    // As the sockets of node:http, whose net.Server allows half-open connections.
+    super({ allowHalfOpen: true })
     this.#reply = reply
     this.remoteAddress = req.remoteAddress
     this.remotePort = req.remotePort
@@ -114,12 +120,30 @@ export class UpgradedSocket extends Duplex implements ReplyObserver {
     this.#reply.ackRead()
   }
 
+  /** Closes at once, dropping what was written and not sent yet (`net.Socket#resetAndDestroy`). */
+  resetAndDestroy(): this {
+    this.#reset = true
+    return this.destroy()
+  }
+
+  /** Ends the sending side and destroys the socket once it is done (`net.Socket#destroySoon`). */
+  destroySoon(): void {
+    if (this.writable) this.end()
+    if (this.writableFinished) this.destroy()
+    else this.once('finish', () => this.destroy())
+  }
+
   override _destroy(err: Error | null, cb: Callback): void {
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
-    // Both sides ended cleanly: the engine closes once the last bytes are out.
-    const clean = err === null && this.writableFinished && this.readableEnded
-    if (!this.#gone && !clean) this.#reply.abort()
+    if (!this.#gone) {
+      // Both sides ended cleanly: the engine closes once the last bytes are out.
+      const clean = err === null && this.writableFinished && this.readableEnded
+      // As net.Socket's close(): what was written still goes out (it is in the
+      // kernel's buffer there), then the connection closes; a reset drops it.
+      if (this.#reset) this.#reply._reset()
+      else if (!clean) this.#reply.writeRaw('', true, false)
+    }
     const waiting = this.#waiting
     this.#waiting = null
     waiting?.(err ?? new Error('socket destroyed'))
@@ -136,6 +160,8 @@ export class UpgradedSocket extends Duplex implements ReplyObserver {
   /** @internal The peer finished sending. */
   _end(): void {
     this.push(null)
+    // As net.Socket at EOF: 'end' comes even if nothing reads (nothing is buffered).
+    this.read(0)
   }
 
   /** @internal The engine's buffer drained. */

@@ -10,7 +10,8 @@ import { CloseSignal } from '../close-signal'
 import { Dispatcher } from '../dispatch'
 import { binding } from '../native'
 import type { NativeEventSink } from '../native'
-import { loadApp } from './load-app'
+import { AppServer } from '../http/app-server'
+import { loadAppModule } from './load-app'
 import type { FromWorker, ToWorker, WorkerData } from './messages'
 
 const port = parentPort
@@ -22,15 +23,18 @@ function post(msg: FromWorker): void {
 
 async function main(): Promise<void> {
   let dispatcher: Dispatcher
+  let server: AppServer
   // Lines go to the main thread, a batch per turn, and are written there.
   const accessLog = data.accessLog === null ? undefined : new AccessLog(data.accessLog, (text) => post({ type: 'access-log', text }))
   try {
-    const app = await loadApp(data.specifier, {
+    const { app, upgrade } = await loadAppModule(data.specifier, {
       cwd: data.cwd,
       factory: data.factory,
       onWarning: (w) => post({ type: 'warning', code: w.code, message: w.message }),
     })
-    const handler = createHandler(app, { keepAliveTimeout: data.keepAliveTimeout, accessLog })
+    // Upgrades are taken on this worker, the one the engine gave the request to.
+    server = new AppServer(upgrade ?? undefined)
+    const handler = createHandler(app, { keepAliveTimeout: data.keepAliveTimeout, accessLog, server })
     dispatcher = new Dispatcher(new binding.Responder(data.managerId), handler, new CloseSignal(data.closeSignal))
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err))
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
         if (holder.sink !== null) dispatcher.takeFrom(holder.sink)
       })
       holder.sink = sink
+      server.watch((upgrade, connect) => sink.setUpgrades(upgrade, connect))
       post({ type: 'attached', listenerId: msg.listenerId, sinkId: sink.sinkId })
     } catch (err) {
       post({ type: 'attach-failed', listenerId: msg.listenerId, message: (err as Error).message })

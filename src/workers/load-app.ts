@@ -12,6 +12,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
 import { MgnodeError, MgnodeWarning } from '../errors'
+import type { UpgradeListener } from '../http/app-server'
 import { isFetchApp } from '../fetch/detect'
 import { watchListen } from './listen-watch'
 import type { ListenCall } from './listen-watch'
@@ -176,12 +177,37 @@ function factoryWarning(specifier: string, fn: { name: string }): MgnodeWarning 
 
 /** Imports the module and returns its app, built by its factory when asked. */
 export async function loadApp(specifier: string, options: LoadAppOptions = {}): Promise<unknown> {
+  return (await loadAppModule(specifier, options)).app
+}
+
+/** An app module's app, and its `upgrade(req, socket, head)` export if it has one. */
+export interface LoadedApp {
+  app: unknown
+  upgrade: UpgradeListener | null
+}
+
+/**
+ * The module's `upgrade` export (or its default export's `upgrade`): the
+ * function that takes upgrade requests (WebSockets) for the app, as an
+ * http.Server's 'upgrade' listener would.
+ */
+export function pickUpgrade(ns: Record<string, unknown>): UpgradeListener | null {
+  const exported = ns.default as Record<string, unknown> | null | undefined
+  const fromDefault = exported !== null && typeof exported === 'object' ? exported.upgrade : undefined
+  const found = typeof ns.upgrade === 'function' ? ns.upgrade : fromDefault
+  return typeof found === 'function' ? (found as UpgradeListener) : null
+}
+
+/** Like `loadApp`, with the module's `upgrade` export. */
+export async function loadAppModule(specifier: string, options: LoadAppOptions = {}): Promise<LoadedApp> {
   const cwd = options.cwd ?? process.cwd()
   const { module, exportName } = splitSpecifier(specifier, cwd)
   const url = resolveAppUrl(module, cwd)
   const { onWarning } = options
+  let upgrade: UpgradeListener | null = null
   const load = async (): Promise<unknown> => {
     const ns = (await import(url)) as Record<string, unknown>
+    upgrade = pickUpgrade(ns)
     const picked = pickApp(ns, specifier, exportName, options.factory)
     if (!options.factory) {
       // A listener takes (req, res); a function declaring no parameters is more likely an app factory.
@@ -197,5 +223,6 @@ export async function loadApp(specifier: string, options: LoadAppOptions = {}): 
     }
     return app
   }
-  return onWarning === undefined ? load() : watchListen((call) => onWarning(listenWarning(specifier, call)), load)
+  const app = await (onWarning === undefined ? load() : watchListen((call) => onWarning(listenWarning(specifier, call)), load))
+  return { app, upgrade }
 }

@@ -161,6 +161,15 @@ void mgn_close_now(struct mg_connection *c) {
   mgn_active_mark(c);
 }
 bool mgn_is_closing(const struct mg_connection *c) { return c->is_closing || c->is_draining; }
+void mgn_reset_now(struct mg_connection *c) {
+  if (!c->is_closing && FD(c) != MG_INVALID_SOCKET) {
+    struct linger lg;
+    lg.l_onoff = 1;
+    lg.l_linger = 0;
+    setsockopt((MG_SOCKET_TYPE) (size_t) c->fd, SOL_SOCKET, SO_LINGER, (const char *) &lg, sizeof(lg));
+  }
+  mgn_close_now(c);
+}
 void mgn_shutdown_write(struct mg_connection *c) {
   if (c->is_closing || FD(c) == MG_INVALID_SOCKET) return;
   shutdown((MG_SOCKET_TYPE) (size_t) c->fd, MGN_SHUT_WR);

@@ -74,6 +74,9 @@ void mgn_set_paused(struct mg_connection *c, bool paused); /* stop/resume reads 
 void mgn_close_after_flush(struct mg_connection *c);
 void mgn_close_now(struct mg_connection *c);
 bool mgn_is_closing(const struct mg_connection *c);
+/* Closes at once with a TCP reset (SO_LINGER 0): unsent bytes are dropped
+ * and the peer sees ECONNRESET, as net.Socket#resetAndDestroy. */
+void mgn_reset_now(struct mg_connection *c);
 
 /* Shuts the sending side of a plain socket (a TCP FIN); reading goes on. */
 void mgn_shutdown_write(struct mg_connection *c);

@@ -65,6 +65,7 @@ extern "C" {
   pub fn mgn_set_paused(c: *mut mg_connection, paused: bool);
   pub fn mgn_close_after_flush(c: *mut mg_connection);
   pub fn mgn_close_now(c: *mut mg_connection);
+  pub fn mgn_reset_now(c: *mut mg_connection);
   pub fn mgn_is_closing(c: *const mg_connection) -> bool;
   pub fn mgn_shutdown_write(c: *mut mg_connection);
   pub fn mgn_release_buffers(c: *mut mg_connection) -> bool;

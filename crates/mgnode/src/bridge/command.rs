@@ -124,6 +124,8 @@ pub enum Command {
   /// Drop the connection now, cutting its response short; a connection
   /// between responses closes once what was sent has gone out.
   Abort { conn: u64 },
+  /// Close the connection at once with a TCP reset (`resetAndDestroy()`).
+  Reset { conn: u64 },
   /// JavaScript has read `bytes` more of a streamed body or an upgraded
   /// connection's data: the engine may read that much more.
   Ack { conn: u64, bytes: usize },

@@ -66,6 +66,8 @@ pub struct Connection {
   /// Shut the sending side once everything queued is written (an upgraded
   /// socket's `end()`), and close when the peer has finished too.
   shutdown_when_sent: bool,
+  /// The sending side is shut (a FIN went out): the connection closes when the peer's FIN comes.
+  write_shut: bool,
   /// In the engine's list of connections whose outbox it keeps flushing.
   out_watched: bool,
   keep_alive: bool,
@@ -112,6 +114,7 @@ impl Connection {
       out,
       close_when_sent: false,
       shutdown_when_sent: false,
+      write_shut: false,
       out_watched: false,
       keep_alive: true,
       want_drain: false,
@@ -260,7 +263,8 @@ impl Connection {
     }
     self.update_reading();
     if self.mode == Mode::Raw {
-      if self.shutdown_when_sent && self.out.is_empty() && self.conn.send_len() == 0 {
+      let sent_all = self.out.is_empty() && self.conn.send_len() == 0;
+      if self.write_shut || (self.shutdown_when_sent && sent_all) {
         // Both sides are done.
         self.conn.close_after_flush();
       }
@@ -429,6 +433,7 @@ impl Connection {
 
   fn shut_down_sending(&mut self) {
     self.shutdown_when_sent = false;
+    self.write_shut = true;
     self.conn.shutdown_write();
     if self.peer_done {
       self.conn.close_after_flush();
@@ -528,7 +533,13 @@ impl Connection {
     let timeouts = self.listener.timeouts.get();
     let stalled = self.stalled_for(now);
     if self.mode == Mode::Raw {
-      // An upgraded connection has no HTTP timeouts (node:http leaves them to the app).
+      // An upgraded connection has no HTTP timeouts (node:http leaves them to
+      // the app); one the app destroyed waits for its last bytes to leave,
+      // but not for a peer that stopped reading.
+      let stuck = (self.close_when_sent || conn.is_closing()) && self.unsent() > 0;
+      if stuck && timeouts.stream_ms > 0 && stalled > Duration::from_millis(timeouts.stream_ms) {
+        return Due::Close;
+      }
       return Due::Nothing;
     }
     if self.unsent() > 0 {

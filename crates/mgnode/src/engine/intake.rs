@@ -108,6 +108,13 @@ impl Engine {
           request.body = Body::from(conn.recv());
           conn.consume(usize::MAX);
           c.dispatch(id, sink, request, Dispatch::Raw, &mut self.to_ring);
+          if c.peer_done() {
+            // The FIN came with the request (read before it was parsed): the
+            // upgraded stream ends right after its first bytes.
+            if let Some(sink) = c.forward(id, Body::new(), true) {
+              self.to_ring.push(sink);
+            }
+          }
           return;
         }
         Parsed::Reject(status) => {

@@ -110,6 +110,11 @@ impl MgConn {
     unsafe { sys::mgn_close_now(self.0) }
   }
 
+  /// Closes at once with a TCP reset: unsent bytes are dropped, the peer sees ECONNRESET.
+  pub fn reset_now(self) {
+    unsafe { sys::mgn_reset_now(self.0) }
+  }
+
   pub fn is_closing(self) -> bool {
     unsafe { sys::mgn_is_closing(self.0) }
   }

@@ -287,6 +287,7 @@ impl Engine {
       Command::WriteBatch(batch) => self.write_batch(&batch),
       Command::SendFile { conn, path, offset, length, flags } => self.send_file(conn, &path, offset, length, flags),
       Command::Abort { conn } => self.abort(conn),
+      Command::Reset { conn } => self.reset(conn),
       Command::Ack { conn, bytes } => self.acknowledge(conn, bytes),
       Command::Listen { url, config, sink, reply } => {
         let _ = reply.send(self.listen(mgr, &url, *config, sink));

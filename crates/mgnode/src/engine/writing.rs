@@ -80,6 +80,13 @@ impl Engine {
     }
   }
 
+  /// Closes a connection at once with a TCP reset, whatever it was doing.
+  pub(super) fn reset(&mut self, id: u64) {
+    if let Some(c) = self.conns.get_mut(&id) {
+      c.conn().reset_now();
+    }
+  }
+
   /// Writes what was queued in this pass, and keeps writing outboxes as their sockets drain.
   pub(super) fn flush_writes(&mut self) {
     // Writing now rather than after the next poll saves a pass per response.

@@ -147,7 +147,7 @@ impl RequestParser {
   }
 
   fn feed_head(&mut self, buf: &[u8], limits: &Limits, upgrades: Upgrades) -> (usize, Parsed) {
-    let (used, mut head, framing) = match self.head.parse(buf, limits) {
+    let (used, head, framing) = match self.head.parse(buf, limits) {
       Ok(Some(done)) => done,
       Ok(None) => return (0, Parsed::More),
       Err(status) => return (0, Parsed::Reject(status)),
@@ -158,9 +158,13 @@ impl RequestParser {
       if connect || upgrades.upgrade {
         return (used, Parsed::Upgrade(ParsedRequest { head, body: Body::new() }));
       }
-      // An upgrade nobody takes is an ordinary request, after which node:http
-      // reads nothing more from the connection.
-      head.keep_alive = false;
+      // An upgrade nobody takes is an ordinary request, and the connection
+      // stays for the next one, as on node:http; like node:http, which reads
+      // what followed the head in the same read as the would-be tunnel and
+      // drops it, nothing already buffered behind it is taken for a request.
+      if matches!(framing, Framing::Length(0)) {
+        return (buf.len(), Parsed::Request(ParsedRequest { head, body: Body::new() }));
+      }
     }
     let rest = &buf[used..];
     let mut reader = match framing {
@@ -313,9 +317,11 @@ mod tests {
     let (used, r) = RequestParser::new().feed(wire, &limits(), taken);
     assert_eq!(used, wire.len() - 9);
     assert!(matches!(r, Parsed::Upgrade(req) if req.head.upgrade));
-    // Not taken: an ordinary request that ends the connection.
-    let (_, r) = RequestParser::new().feed(wire, &limits(), Upgrades::default());
-    assert!(matches!(r, Parsed::Request(req) if !req.head.keep_alive));
+    // Not taken: an ordinary request; the connection stays for the next, and
+    // the bytes buffered behind it are dropped (never a smuggled request).
+    let (used, r) = RequestParser::new().feed(wire, &limits(), Upgrades::default());
+    assert_eq!(used, wire.len());
+    assert!(matches!(r, Parsed::Request(req) if req.head.keep_alive));
     // CONNECT leaves HTTP either way.
     let wire = b"CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n";
     let (_, r) = RequestParser::new().feed(wire, &limits(), Upgrades::default());

@@ -117,6 +117,13 @@ impl Responder {
     self.send(Command::Abort { conn: conn_id as u64 });
   }
 
+  /// Closes a connection at once with a TCP reset (the peer sees
+  /// ECONNRESET), dropping whatever was queued for it.
+  #[napi]
+  pub fn reset(&self, conn_id: i64) {
+    self.send(Command::Reset { conn: conn_id as u64 });
+  }
+
   /// Tells the engine JavaScript has read `bytes` more of a connection's
   /// streamed body or upgraded stream, so it may read that much more from
   /// the socket (it stops while 256 KiB are unread).
