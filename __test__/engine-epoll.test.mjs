@@ -53,7 +53,9 @@ test.serial('after a response that had to wait for the socket, and beside 2,000 
   // socket writable, and wakes the loop, on every pass. The idle connections
   // are there so that a loop visiting every connection each pass shows too.
   const body = Buffer.alloc(8 * 1024 * 1024, 7)
-  const { port } = await startServer(t, (req, reply) => reply.send(200, {}, req.url === '/big' ? body : 'ok'))
+  // A long keep-alive timeout: on a loaded machine, opening 2,000 connections
+  // can take longer than the default 5 s, which would close the first ones.
+  const { port } = await startServer(t, (req, reply) => reply.send(200, {}, req.url === '/big' ? body : 'ok'), { keepAliveTimeout: 120_000 })
   const idle = await Promise.all(Array.from({ length: 2000 }, () => RawClient.connect(port)))
   t.teardown(() => idle.forEach((c) => c.destroy()))
   const client = await RawClient.connect(port)
