@@ -20,12 +20,12 @@ export declare class EventSink {
   /** Process-wide id of this sink (for `Manager.detachSink`). */
   get sinkId(): number
   /**
-   * Which requests make a raw connection of this thread's: `upgrade` ones
-   * (node:http: the server has an `upgrade` listener) and `CONNECT`
-   * (a `connect` listener). Without, an upgrade request is an ordinary one
-   * after which the connection closes, and a CONNECT is dropped.
+   * The server events this thread's app listens for, as [`ServerHook`]
+   * bits: node:http lets them decide how upgrade, CONNECT and `Expect`
+   * requests are handled, so the engine must know them before it hands such
+   * a request out.
    */
-  setUpgrades(upgrade: boolean, connect: boolean): void
+  setHooks(hooks: number): void
   /**
    * Takes every event queued since the last call as
    * `[text, numbers, ...bodies]` (see [`crate::js::event_batch::EventBatch`] for the
@@ -261,6 +261,28 @@ export declare const enum RequestFlag {
    * stream follows in `Data` events.
    */
   Upgrade = 8,
+  /**
+   * `Expect: 100-continue`, and the app decides whether to send it
+   * (node:http's 'checkContinue'); the engine did not.
+   */
+  CheckContinue = 16,
+  /** Another `Expect` value, for the app to answer ('checkExpectation'). */
+  CheckExpectation = 32,
+}
+
+/**
+ * Server events that change how the engine handles some requests, as
+ * node:http decides by its server's listeners: bits of `EventSink.setHooks`.
+ */
+export declare const enum ServerHook {
+  /** `'upgrade'`: upgrade requests leave HTTP for the app's socket. */
+  Upgrade = 1,
+  /** `'connect'`: CONNECT requests become tunnels (without, they are dropped). */
+  Connect = 2,
+  /** `'checkContinue'`: the app decides whether to send `100 Continue`. */
+  CheckContinue = 4,
+  /** `'checkExpectation'`: the app answers other `Expect` values (without, 417). */
+  CheckExpectation = 8,
 }
 
 /** Flags of a write: bits of the `flags` number of `Responder.write` and friends. */

@@ -848,4 +848,5 @@ module.exports.DEFAULT_STREAM_TIMEOUT = nativeBinding.DEFAULT_STREAM_TIMEOUT
 module.exports.EventKind = nativeBinding.EventKind
 module.exports.REQUEST_FIXED_NUMBERS = nativeBinding.REQUEST_FIXED_NUMBERS
 module.exports.RequestFlag = nativeBinding.RequestFlag
+module.exports.ServerHook = nativeBinding.ServerHook
 module.exports.WriteFlag = nativeBinding.WriteFlag

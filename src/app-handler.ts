@@ -11,6 +11,7 @@ import { MgnodeError } from './errors'
 import { fetchHandler, isFetchApp } from './fetch'
 import { AppServer } from './http/app-server'
 import { nodeHandler } from './http/exchange'
+import { emitExpectation } from './http/server-hooks'
 import { LISTEN_DEFAULTS } from './native'
 
 /** Settings that shape the handler. */
@@ -60,5 +61,6 @@ export function createHandler(app: unknown, options: AppHandlerOptions = {}): Ha
     onRequest: log?.nodeHook,
     server,
     onUpgrade: server === undefined ? undefined : (req, socket, head) => server._take(req, socket, head),
+    onExpectation: server === undefined ? undefined : (event, req, res) => emitExpectation(server, event, req, res),
   })
 }

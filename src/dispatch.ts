@@ -60,6 +60,8 @@ class IncomingRequest implements EngineRequest {
   keepAlive: boolean
   streamed: boolean
   upgrade: boolean
+  /** The app answers the request's `Expect` (`RequestFlag.CheckContinue` / `CheckExpectation`), or 0. */
+  _expect: number
   /** The reply, for a streamed body's stream. */
   _reply: Reply | null = null
 
@@ -84,6 +86,7 @@ class IncomingRequest implements EngineRequest {
     this.keepAlive = (flags & RequestFlag.KeepAlive) !== 0
     this.streamed = (flags & RequestFlag.Streamed) !== 0
     this.upgrade = (flags & RequestFlag.Upgrade) !== 0
+    this._expect = flags & (RequestFlag.CheckContinue | RequestFlag.CheckExpectation)
   }
 
   /** Made on first use: the node:http layer reads the body through its socket instead. */

@@ -118,11 +118,12 @@ export class Manager {
   }
 
   /**
-   * Which requests leave HTTP on this thread's listener: upgrades (node:http:
-   * an `upgrade` listener) and CONNECT (a `connect` listener). @internal
+   * The server events this thread's app listens for on a listener
+   * (`ServerHook` bits): they decide how upgrade, CONNECT and `Expect`
+   * requests are handled. @internal
    */
-  setUpgrades(listenerId: number, upgrade: boolean, connect: boolean): void {
-    this.#listeners.get(listenerId)?.sink?.setUpgrades(upgrade, connect)
+  setHooks(listenerId: number, hooks: number): void {
+    this.#listeners.get(listenerId)?.sink?.setHooks(hooks)
   }
 
   /** Closes the idle keep-alive connections of a listener. @internal */

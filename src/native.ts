@@ -18,7 +18,7 @@ export type NativeEventSink = Binding.EventSink
 export type NativeResponder = Binding.Responder
 export type NativeListenOptions = Binding.NativeListenOptions
 
-export { EventKind, RequestFlag, WriteFlag } from '../binding'
+export { EventKind, RequestFlag, ServerHook, WriteFlag } from '../binding'
 
 /** A listener's default limits and timeouts (ms), as the engine applies them. */
 export const LISTEN_DEFAULTS = Object.freeze({

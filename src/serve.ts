@@ -146,7 +146,7 @@ export class Server {
     } else {
       info = await this.manager.listen(url, await this.#mainHandler(), options)
       const id = info.id
-      this.#appServer?.watch((upgrade, connect) => this.manager.setUpgrades(id, upgrade, connect))
+      this.#appServer?.watch((hooks) => this.manager.setHooks(id, hooks))
     }
     this.listeners.push(info)
     return info

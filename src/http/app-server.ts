@@ -10,26 +10,29 @@ import { EventEmitter } from 'node:events'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 
+import { hooksOf, watchHooks } from './server-hooks'
+
 /** A function that takes upgrade (and CONNECT) requests, as an `'upgrade'` listener does. */
 export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void
 
-type Watcher = (upgrade: boolean, connect: boolean) => void
+/** Told the `ServerHook` bits of the events an `AppServer` has listeners for. */
+type Watcher = (hooks: number) => void
 
 export class AppServer extends EventEmitter {
   #watchers: Watcher[] = []
-  #scheduled = false
 
   constructor(upgrade?: UpgradeListener) {
     super()
-    this.on('newListener', (event) => this.#changed(event))
-    this.on('removeListener', (event) => this.#changed(event))
+    watchHooks(this, (hooks) => {
+      for (const w of this.#watchers) w(hooks)
+    })
     if (upgrade) this.on('upgrade', upgrade)
   }
 
-  /** Tells `watcher` now and after every change which requests leave HTTP. */
+  /** Tells `watcher` now, and after every change, which request-deciding events are listened for. */
   watch(watcher: Watcher): void {
     this.#watchers.push(watcher)
-    watcher(this.listenerCount('upgrade') > 0, this.listenerCount('connect') > 0)
+    watcher(hooksOf(this))
   }
 
   /** Hands an upgrade or CONNECT request to its listeners; false if there are none. @internal */
@@ -38,17 +41,5 @@ export class AppServer extends EventEmitter {
     if (this.listenerCount(event) === 0) return false
     this.emit(event, req, socket, head)
     return true
-  }
-
-  #changed(event: string | symbol): void {
-    if ((event !== 'upgrade' && event !== 'connect') || this.#scheduled) return
-    // After the listener is actually added or removed (these events come first).
-    this.#scheduled = true
-    queueMicrotask(() => {
-      this.#scheduled = false
-      const upgrade = this.listenerCount('upgrade') > 0
-      const connect = this.listenerCount('connect') > 0
-      for (const w of this.#watchers) w(upgrade, connect)
-    })
   }
 }

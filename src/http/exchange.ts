@@ -7,7 +7,7 @@ import { IncomingMessage, ServerResponse } from 'node:http'
 import type { RequestListener } from 'node:http'
 
 import { ConnectionTable } from '../connection-table'
-import { LISTEN_DEFAULTS } from '../native'
+import { LISTEN_DEFAULTS, RequestFlag } from '../native'
 import type { ConnectionHandler } from '../dispatch'
 import type { Reply } from '../reply'
 import type { EngineRequest } from '../types'
@@ -33,6 +33,11 @@ export interface ExchangeOptions {
    * followed its head ('upgrade' or 'connect'); false if nothing took it.
    */
   onUpgrade?: (req: IncomingMessage, socket: UpgradedSocket, head: Buffer) => boolean
+  /**
+   * Takes a request whose `Expect` the app answers ('checkContinue' or
+   * 'checkExpectation'); false if nothing listens.
+   */
+  onExpectation?: (event: 'checkContinue' | 'checkExpectation', req: IncomingMessage, res: ServerResponse) => boolean
   /** What `req.socket.server` is (node:http: the http.Server); libraries subscribe to its 'upgrade' there. */
   server?: object
   /** `server.maxRequestsPerSocket`: the response to a connection's Nth request closes it (0: no limit). */
@@ -193,6 +198,27 @@ function upgrade(
   if (!taken) socket.destroy()
 }
 
+/**
+ * A request whose `Expect` header the app answers, as node:http hands it
+ * out: to 'checkContinue' (the app calls `res.writeContinue()`, or answers
+ * at once) or 'checkExpectation'. Without a listener (it went in the
+ * meantime), node:http's own answers: `100 Continue` and 'request', or 417.
+ * Returns true if the request was dealt with here.
+ */
+function answerExpectation(expect: number, req: IncomingMessage, res: ServerResponse, options: ExchangeOptions): boolean {
+  if ((expect & RequestFlag.CheckContinue) !== 0) {
+    // As node:http: a final answer without 100 Continue first closes the connection.
+    ;(res as ServerResponse & { _expect_continue: boolean })._expect_continue = true
+    if (options.onExpectation?.('checkContinue', req, res) === true) return true
+    res.writeContinue()
+    return false
+  }
+  if (options.onExpectation?.('checkExpectation', req, res) === true) return true
+  res.writeHead(417)
+  res.end()
+  return true
+}
+
 /** Builds the Node request/response pair for one engine request. */
 export function createExchange(
   reqData: EngineRequest,
@@ -258,6 +284,8 @@ export function nodeHandler(listener: RequestListener, options: ExchangeOptions 
     const { req, res } = createExchange(reqData, reply, options, sockets, presets)
     try {
       options.onRequest?.(req, res)
+      const expect = (reqData as EngineRequest & { _expect?: number })._expect
+      if (expect !== undefined && expect !== 0 && answerExpectation(expect, req, res, options)) return undefined
       const result = listener(req, res) as unknown as PromiseLike<unknown> | undefined
       if (result !== undefined && result !== null && typeof result.then === 'function') {
         // Returned so the dispatcher can pace a batch by it; it never rejects.

@@ -10,6 +10,7 @@ import { MgnodeError } from '../errors'
 import { LISTEN_DEFAULTS } from '../native'
 import type { ListenerInfo, TlsOptions } from '../types'
 import { nodeHandler, reportError } from './exchange'
+import { emitExpectation, hooksOf, watchHooks } from './server-hooks'
 import type { NodeHandler } from './exchange'
 import type { ExchangeOptions } from './exchange'
 import { sharedManager } from './shared-manager'
@@ -95,6 +96,7 @@ export class MgnodeServer extends EventEmitter {
       },
       // As node:http, with the connection's socket; emitted before its first request.
       onConnection: (socket) => this.emit('connection', socket),
+      onExpectation: (event, req, res) => emitExpectation(this, event, req, res),
       onUpgrade: (req, socket, head) => {
         const event = req.method === 'CONNECT' ? 'connect' : 'upgrade'
         if (this.listenerCount(event) === 0) return false
@@ -102,19 +104,12 @@ export class MgnodeServer extends EventEmitter {
         return true
       },
     }
-    // The engine must know, per request, whether an upgrade leaves HTTP: as
-    // node:http decides by whether anything listens for it.
-    this.on('newListener', (event) => this.#listenersChanged(event))
-    this.on('removeListener', (event) => this.#listenersChanged(event))
+    watchHooks(this, () => this.#pushHooks())
   }
 
-  #listenersChanged(event: string | symbol): void {
-    if (event === 'upgrade' || event === 'connect') queueMicrotask(() => this.#pushUpgrades())
-  }
-
-  #pushUpgrades(): void {
-    if (this.#listener === null) return
-    sharedManager().setUpgrades(this.#listener.id, this.listenerCount('upgrade') > 0, this.listenerCount('connect') > 0)
+  /** Tells the engine which of node:http's request-deciding events this server listens for. */
+  #pushHooks(): void {
+    if (this.#listener !== null) sharedManager().setHooks(this.#listener.id, hooksOf(this))
   }
 
   /**
@@ -219,7 +214,7 @@ export class MgnodeServer extends EventEmitter {
     if (cb) this.once('listening', cb)
     try {
       this.#listener = this.#bind(host, portNumber)
-      this.#pushUpgrades()
+      this.#pushHooks()
       // Listening again before the last close ended: the old connections are no longer this server's concern.
       if (this.#closingId !== null) sharedManager().forgetListener(this.#closingId)
       this.#closingId = null

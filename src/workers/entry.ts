@@ -63,7 +63,7 @@ async function main(): Promise<void> {
         if (holder.sink !== null) dispatcher.takeFrom(holder.sink)
       })
       holder.sink = sink
-      server.watch((upgrade, connect) => sink.setUpgrades(upgrade, connect))
+      server.watch((hooks) => sink.setHooks(hooks))
       post({ type: 'attached', listenerId: msg.listenerId, sinkId: sink.sinkId })
     } catch (err) {
       post({ type: 'attach-failed', listenerId: msg.listenerId, message: (err as Error).message })

@@ -4,14 +4,16 @@
 //! ThreadsafeFunction at most once until it has taken them, so one call to JS
 //! carries everything that became ready in a poll pass.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 
 use crate::http::request_body::Body;
-use crate::http::request_parser::{ParsedRequest, Upgrades};
+use napi_derive::napi;
+
+use crate::http::request_parser::{Hooks, ParsedRequest};
 
 /// Static facts about a connection, captured once at accept.
 #[derive(Debug, Clone)]
@@ -68,6 +70,20 @@ pub enum SinkEvent {
   },
 }
 
+/// Server events that change how the engine handles some requests, as
+/// node:http decides by its server's listeners: bits of `EventSink.setHooks`.
+#[napi]
+pub enum ServerHook {
+  /// `'upgrade'`: upgrade requests leave HTTP for the app's socket.
+  Upgrade = 1,
+  /// `'connect'`: CONNECT requests become tunnels (without, they are dropped).
+  Connect = 2,
+  /// `'checkContinue'`: the app decides whether to send `100 Continue`.
+  CheckContinue = 4,
+  /// `'checkExpectation'`: the app answers other `Expect` values (without, 417).
+  CheckExpectation = 8,
+}
+
 /// The doorbell into JavaScript: a function of no arguments, strong (it keeps
 /// Node alive while a listener is open), errors not routed as arguments.
 pub type Doorbell = ThreadsafeFunction<(), (), (), Status, false>;
@@ -84,10 +100,8 @@ pub struct RequestSink {
   rung: AtomicBool,
   /// Requests handed to this sink whose response has not ended.
   in_flight: AtomicUsize,
-  /// Its thread takes over upgraded connections (node:http: an `upgrade` listener).
-  takes_upgrades: AtomicBool,
-  /// Its thread takes CONNECT tunnels (a `connect` listener).
-  takes_connects: AtomicBool,
+  /// The server events its thread's app listens for ([`Hooks`], as bits).
+  hooks: AtomicU32,
   doorbell: Mutex<Option<Doorbell>>,
 }
 
@@ -98,8 +112,7 @@ impl RequestSink {
       queue: Mutex::new(Vec::new()),
       rung: AtomicBool::new(false),
       in_flight: AtomicUsize::new(0),
-      takes_upgrades: AtomicBool::new(false),
-      takes_connects: AtomicBool::new(false),
+      hooks: AtomicU32::new(0),
       doorbell: Mutex::new(Some(doorbell)),
     }
   }
@@ -112,16 +125,19 @@ impl RequestSink {
     self.in_flight.load(Ordering::Relaxed)
   }
 
-  /// Sets which raw connections its thread takes over (see [`Upgrades`]).
-  pub fn set_upgrades(&self, upgrades: Upgrades) {
-    self.takes_upgrades.store(upgrades.upgrade, Ordering::Relaxed);
-    self.takes_connects.store(upgrades.connect, Ordering::Relaxed);
+  /// Sets the server events its thread's app listens for ([`ServerHook`] bits).
+  pub fn set_hooks(&self, bits: u32) {
+    self.hooks.store(bits, Ordering::Relaxed);
   }
 
-  pub fn upgrades(&self) -> Upgrades {
-    Upgrades {
-      upgrade: self.takes_upgrades.load(Ordering::Relaxed),
-      connect: self.takes_connects.load(Ordering::Relaxed),
+  pub fn hooks(&self) -> Hooks {
+    let bits = self.hooks.load(Ordering::Relaxed);
+    let on = |hook: ServerHook| bits & hook as u32 != 0;
+    Hooks {
+      upgrade: on(ServerHook::Upgrade),
+      connect: on(ServerHook::Connect),
+      check_continue: on(ServerHook::CheckContinue),
+      check_expectation: on(ServerHook::CheckExpectation),
     }
   }
 

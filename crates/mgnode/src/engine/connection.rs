@@ -15,7 +15,7 @@ use super::payload::Payload;
 use crate::bridge::request_sink::{Dispatch, Peer, RequestSink, SinkEvent};
 use crate::http::canned::error_response;
 use crate::http::request_body::Body;
-use crate::http::request_parser::{ParsedRequest, RequestParser, Upgrades};
+use crate::http::request_parser::{Hooks, ParsedRequest, RequestParser};
 
 /// While a request is with JavaScript, reading stops once this much of the
 /// next ones is buffered (a pipelining client waits its turn).
@@ -167,9 +167,9 @@ impl Connection {
     self.listener.sink_for(self.served_by.as_ref())
   }
 
-  /// Which upgrade requests would leave HTTP on this connection now.
-  pub fn upgrades(&self) -> Upgrades {
-    self.listener.upgrades(self.served_by.as_ref())
+  /// The server events the app that would take this connection's next request listens for.
+  pub fn hooks(&self) -> Hooks {
+    self.listener.hooks(self.served_by.as_ref())
   }
 
   /// Notes that bytes of a request arrived (the start of its timeouts).

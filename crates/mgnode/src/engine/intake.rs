@@ -48,9 +48,9 @@ impl Engine {
         return;
       }
       c.request_arriving(now);
-      let upgrades = c.upgrades();
+      let hooks = c.hooks();
       let listener = c.listener().clone();
-      let (used, outcome) = c.parser().feed(buf, &listener.config.limits, upgrades);
+      let (used, outcome) = c.parser().feed(buf, &listener.config.limits, hooks);
       conn.consume(used);
       match outcome {
         Parsed::More => {
@@ -78,7 +78,7 @@ impl Engine {
             self.to_flush.push(id);
             return;
           };
-          if request.head.expect_continue && request.body.is_empty() {
+          if request.head.expect_continue && request.body.is_empty() && !request.head.continue_by_app {
             // As node:http does when nothing listens for 'checkContinue'.
             c.queue_copy(CONTINUE);
             self.to_flush.push(id);
@@ -92,7 +92,7 @@ impl Engine {
         }
         Parsed::Upgrade(mut request) => {
           let sink = c.next_sink().filter(|s| {
-            let takes = s.upgrades();
+            let takes = s.hooks();
             if request.head.method == "CONNECT" {
               takes.connect
             } else {

@@ -14,7 +14,7 @@ use super::{on_event, Engine};
 use crate::bridge::command::{Bound, ListenError, ListenerConfig, Timeouts};
 use crate::bridge::request_sink::{Dispatch, RequestSink};
 use crate::engine::mg_conn::MgConn;
-use crate::http::request_parser::Upgrades;
+use crate::http::request_parser::Hooks;
 
 impl Engine {
   pub(super) fn listen(
@@ -202,13 +202,13 @@ impl Listener {
     self.pick_sink()
   }
 
-  /// Which upgrades leave HTTP for a connection's next request: as its last
+  /// The server events the app of a connection's next request listens for: as its last
   /// sink says while attached, else as any says (every thread runs the same
   /// app). Unlike `sink_for`, it picks nothing, so the turn order of ties stays.
-  pub fn upgrades(&self, last: Option<&Arc<RequestSink>>) -> Upgrades {
+  pub fn hooks(&self, last: Option<&Arc<RequestSink>>) -> Hooks {
     let sinks = self.sinks.borrow();
     let sink = last.filter(|last| sinks.iter().any(|s| Arc::ptr_eq(s, last))).or(sinks.first());
-    sink.map(|s| s.upgrades()).unwrap_or_default()
+    sink.map(|s| s.hooks()).unwrap_or_default()
   }
 
   /// Removes the sink with this id, returning it.

@@ -42,7 +42,13 @@ pub struct Head {
   /// `[name, value, name, value, ...]` in arrival order.
   pub raw_headers: Vec<String>,
   pub keep_alive: bool,
+  /// `Expect: 100-continue` (HTTP/1.1 only, as node:http reads it).
   pub expect_continue: bool,
+  /// Another `Expect` value (HTTP/1.1): 417 unless the app listens for it.
+  pub expectation: bool,
+  /// The app decides whether to send `100 Continue` ('checkContinue'); set
+  /// by the request parser, which knows what the app listens for.
+  pub continue_by_app: bool,
   /// It asks to take the connection over: `CONNECT`, or `Connection: upgrade`
   /// with an `Upgrade` header (what makes llhttp report an upgrade).
   pub upgrade: bool,
@@ -322,6 +328,7 @@ impl HeadParser {
     let mut conn_close = false;
     let mut conn_keep_alive = false;
     let mut expect_continue = false;
+    let mut expectation = false;
     let mut has_host = false;
     let mut conn_upgrade = false;
     let mut has_upgrade = false;
@@ -341,10 +348,11 @@ impl HeadParser {
         conn_keep_alive |= has_token(value, b"keep-alive");
         conn_upgrade |= has_token(value, b"upgrade");
       } else if name.eq_ignore_ascii_case(b"expect") {
-        if !value.eq_ignore_ascii_case(b"100-continue") {
-          return Err(417);
+        if value.eq_ignore_ascii_case(b"100-continue") {
+          expect_continue = true;
+        } else {
+          expectation = true;
         }
-        expect_continue = true;
       } else if name.eq_ignore_ascii_case(b"host") {
         has_host = true;
       } else if name.eq_ignore_ascii_case(b"upgrade") {
@@ -376,6 +384,8 @@ impl HeadParser {
       raw_headers,
       keep_alive,
       expect_continue: expect_continue && minor == 1,
+      expectation: expectation && minor == 1,
+      continue_by_app: false,
       upgrade,
     };
     Ok((head, framing))
@@ -544,7 +554,6 @@ mod tests {
       (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked,\r\n\r\n", 400),
       (b"GET x:80 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
       (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400),
-      (b"GET / HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n", 417),
       (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2048\r\n\r\n", 413),
       (b"GET / HTTP/1.1\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\nE: 1\r\nF: 1\r\nG: 1\r\nH: 1\r\nI: 1\r\n\r\n", 431),
     ];

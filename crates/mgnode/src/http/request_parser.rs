@@ -48,14 +48,19 @@ pub enum Parsed {
 /// that brought their head.
 pub const WHOLE_BODY_MAX: u64 = 256 * 1024;
 
-/// Which requests turn a connection into a raw one, as node:http decides by
-/// its server's `upgrade` and `connect` listeners.
+/// The server events a thread's app listens for, which node:http lets decide
+/// how some requests are handled.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Upgrades {
-  /// `Connection: upgrade` requests with an `Upgrade` header.
+pub struct Hooks {
+  /// `'upgrade'`: `Connection: upgrade` requests with an `Upgrade` header leave HTTP.
   pub upgrade: bool,
-  /// `CONNECT` requests.
+  /// `'connect'`: `CONNECT` requests become tunnels (without, they are dropped).
   pub connect: bool,
+  /// `'checkContinue'`: the app decides whether to send `100 Continue`
+  /// (without, the engine sends it as the body is awaited).
+  pub check_continue: bool,
+  /// `'checkExpectation'`: the app answers other `Expect` values (without, 417).
+  pub check_expectation: bool,
 }
 
 /// How the rest of the current body is delimited.
@@ -116,9 +121,9 @@ impl RequestParser {
 
   /// Parses from `buf`. Returns the number of bytes consumed and the outcome.
   /// `upgrades` says which upgrade requests take the connection over.
-  pub fn feed(&mut self, buf: &[u8], limits: &Limits, upgrades: Upgrades) -> (usize, Parsed) {
+  pub fn feed(&mut self, buf: &[u8], limits: &Limits, hooks: Hooks) -> (usize, Parsed) {
     match self.body.take() {
-      None => self.feed_head(buf, limits, upgrades),
+      None => self.feed_head(buf, limits, hooks),
       Some(BodyState::Whole { head, mut body, mut reader }) => match reader.read(buf, limits.max_body, &mut body) {
         Err(status) => (0, Parsed::Reject(status)),
         Ok((used, true)) => (used, Parsed::Request(ParsedRequest { head, body })),
@@ -146,8 +151,8 @@ impl RequestParser {
     }
   }
 
-  fn feed_head(&mut self, buf: &[u8], limits: &Limits, upgrades: Upgrades) -> (usize, Parsed) {
-    let (used, head, framing) = match self.head.parse(buf, limits) {
+  fn feed_head(&mut self, buf: &[u8], limits: &Limits, hooks: Hooks) -> (usize, Parsed) {
+    let (used, mut head, framing) = match self.head.parse(buf, limits) {
       Ok(Some(done)) => done,
       Ok(None) => return (0, Parsed::More),
       Err(status) => return (0, Parsed::Reject(status)),
@@ -155,7 +160,7 @@ impl RequestParser {
     if head.upgrade {
       let connect = head.method == "CONNECT";
       // CONNECT always leaves HTTP (node:http closes it when nothing takes it).
-      if connect || upgrades.upgrade {
+      if connect || hooks.upgrade {
         return (used, Parsed::Upgrade(ParsedRequest { head, body: Body::new() }));
       }
       // An upgrade nobody takes is an ordinary request, and the connection
@@ -166,7 +171,22 @@ impl RequestParser {
         return (buf.len(), Parsed::Request(ParsedRequest { head, body: Body::new() }));
       }
     }
+    if head.expectation && !hooks.check_expectation {
+      return (0, Parsed::Reject(417));
+    }
     let rest = &buf[used..];
+    if head.expect_continue && rest.is_empty() && hooks.check_continue {
+      // The app decides whether the body is wanted (it may answer at once):
+      // the request goes now, and its body streams after it if sent.
+      head.continue_by_app = true;
+      let reader = match framing {
+        Framing::Length(0) => return (used, Parsed::Request(ParsedRequest { head, body: Body::new() })),
+        Framing::Length(n) => BodyReader::Length(n),
+        Framing::Chunked => BodyReader::Chunked(ChunkedDecoder::new()),
+      };
+      self.body = Some(BodyState::Streaming(reader));
+      return (used, Parsed::Streamed(ParsedRequest { head, body: Body::new() }));
+    }
     let mut reader = match framing {
       Framing::Length(0) => return (used, Parsed::Request(ParsedRequest { head, body: Body::new() })),
       Framing::Length(n) => BodyReader::Length(n),
@@ -175,7 +195,7 @@ impl RequestParser {
     if matches!(framing, Framing::Length(n) if n <= WHOLE_BODY_MAX) {
       let expect = head.expect_continue && rest.is_empty();
       self.body = Some(BodyState::Whole { head, body: Body::with_capacity(framing_len(framing)), reader });
-      let (more, outcome) = self.feed(rest, limits, upgrades);
+      let (more, outcome) = self.feed(rest, limits, hooks);
       return match outcome {
         Parsed::More if expect => (used, Parsed::SendContinue),
         other => (used + more, other),
@@ -213,7 +233,7 @@ mod tests {
   fn feed_all(p: &mut RequestParser, mut buf: &[u8]) -> Vec<Parsed> {
     let mut out = Vec::new();
     loop {
-      let (used, r) = p.feed(buf, &limits(), Upgrades::default());
+      let (used, r) = p.feed(buf, &limits(), Hooks::default());
       buf = &buf[used..];
       let stop = matches!(r, Parsed::More | Parsed::Reject(_));
       out.push(r);
@@ -274,7 +294,7 @@ mod tests {
   fn later_chunks_stream_and_the_next_request_follows_the_last() {
     let mut p = RequestParser::new();
     let head = b"PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n";
-    let (used, r) = p.feed(head, &limits(), Upgrades::default());
+    let (used, r) = p.feed(head, &limits(), Hooks::default());
     assert_eq!(used, head.len());
     match r {
       Parsed::Streamed(req) => assert!(req.head.expect_continue && req.body.is_empty()),
@@ -298,14 +318,14 @@ mod tests {
     let mut p = RequestParser::new();
     let len = WHOLE_BODY_MAX + 10;
     let head = format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {len}\r\n\r\nabc");
-    let (used, r) = p.feed(head.as_bytes(), &limits, Upgrades::default());
+    let (used, r) = p.feed(head.as_bytes(), &limits, Hooks::default());
     assert_eq!(used, head.len());
     assert!(matches!(r, Parsed::Streamed(req) if req.body == b"abc"));
     let middle = vec![7u8; WHOLE_BODY_MAX as usize];
-    let (used, r) = p.feed(&middle, &limits, Upgrades::default());
+    let (used, r) = p.feed(&middle, &limits, Hooks::default());
     assert_eq!(used, middle.len());
     assert!(matches!(r, Parsed::BodyPart { ref data, last: false } if data.len() == middle.len()));
-    let (used, r) = p.feed(b"1234567GET", &limits, Upgrades::default());
+    let (used, r) = p.feed(b"1234567GET", &limits, Hooks::default());
     assert_eq!(used, 7);
     assert!(matches!(r, Parsed::BodyPart { ref data, last: true } if &data[..] == b"1234567"));
   }
@@ -313,18 +333,35 @@ mod tests {
   #[test]
   fn an_upgrade_stops_http_only_when_taken() {
     let wire = b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nraw bytes";
-    let taken = Upgrades { upgrade: true, connect: false };
+    let taken = Hooks { upgrade: true, ..Hooks::default() };
     let (used, r) = RequestParser::new().feed(wire, &limits(), taken);
     assert_eq!(used, wire.len() - 9);
     assert!(matches!(r, Parsed::Upgrade(req) if req.head.upgrade));
     // Not taken: an ordinary request; the connection stays for the next, and
     // the bytes buffered behind it are dropped (never a smuggled request).
-    let (used, r) = RequestParser::new().feed(wire, &limits(), Upgrades::default());
+    let (used, r) = RequestParser::new().feed(wire, &limits(), Hooks::default());
     assert_eq!(used, wire.len());
     assert!(matches!(r, Parsed::Request(req) if req.head.keep_alive));
     // CONNECT leaves HTTP either way.
     let wire = b"CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n";
-    let (_, r) = RequestParser::new().feed(wire, &limits(), Upgrades::default());
+    let (_, r) = RequestParser::new().feed(wire, &limits(), Hooks::default());
     assert!(matches!(r, Parsed::Upgrade(_)));
+  }
+
+  #[test]
+  fn expectations_go_to_the_app_only_when_it_listens() {
+    let wire = b"PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n";
+    let (_, r) = RequestParser::new().feed(wire, &limits(), Hooks::default());
+    assert!(matches!(r, Parsed::SendContinue));
+    let hooks = Hooks { check_continue: true, ..Hooks::default() };
+    let mut p = RequestParser::new();
+    let (used, r) = p.feed(wire, &limits(), hooks);
+    assert_eq!(used, wire.len());
+    assert!(matches!(r, Parsed::Streamed(req) if req.head.continue_by_app));
+    assert!(matches!(p.feed(b"abc", &limits(), hooks).1, Parsed::BodyPart { last: true, .. }));
+    let tea = b"GET / HTTP/1.1\r\nHost: x\r\nExpect: tea\r\n\r\n";
+    assert_eq!(status(&RequestParser::new().feed(tea, &limits(), Hooks::default()).1), 417);
+    let hooks = Hooks { check_expectation: true, ..Hooks::default() };
+    assert!(matches!(RequestParser::new().feed(tea, &limits(), hooks).1, Parsed::Request(req) if req.head.expectation));
   }
 }

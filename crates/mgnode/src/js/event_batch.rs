@@ -49,6 +49,11 @@ pub enum RequestFlag {
   /// The connection is upgraded: the body is the bytes after the head, the
   /// stream follows in `Data` events.
   Upgrade = 8,
+  /// `Expect: 100-continue`, and the app decides whether to send it
+  /// (node:http's 'checkContinue'); the engine did not.
+  CheckContinue = 16,
+  /// Another `Expect` value, for the app to answer ('checkExpectation').
+  CheckExpectation = 32,
 }
 
 /// The body index of a request without one.
@@ -90,6 +95,12 @@ impl EventBatch {
           }
           if head.keep_alive {
             flags |= RequestFlag::KeepAlive as u32;
+          }
+          if head.continue_by_app {
+            flags |= RequestFlag::CheckContinue as u32;
+          }
+          if head.expectation {
+            flags |= RequestFlag::CheckExpectation as u32;
           }
           match how {
             Dispatch::Whole => {}
@@ -160,6 +171,8 @@ mod tests {
       raw_headers: headers.iter().map(|s| s.to_string()).collect(),
       keep_alive: true,
       expect_continue: false,
+      expectation: false,
+      continue_by_app: false,
       upgrade: false,
     };
     SinkEvent::Request { conn_id, peer, request: ParsedRequest { head, body: Body::from(body) }, how: Dispatch::Whole }

@@ -7,8 +7,9 @@ use napi::{Env, Result};
 use napi_derive::napi;
 
 use crate::bridge::request_sink::RequestSink;
+#[allow(unused_imports)] // named in the docs
+use crate::bridge::request_sink::ServerHook;
 use crate::http::request_body::Body;
-use crate::http::request_parser::Upgrades;
 use crate::js::event_batch::EventBatch;
 
 /// Where one JavaScript thread takes the engine's events for a listener.
@@ -34,13 +35,13 @@ impl EventSink {
     self.sink.id() as i64
   }
 
-  /// Which requests make a raw connection of this thread's: `upgrade` ones
-  /// (node:http: the server has an `upgrade` listener) and `CONNECT`
-  /// (a `connect` listener). Without, an upgrade request is an ordinary one
-  /// after which the connection closes, and a CONNECT is dropped.
+  /// The server events this thread's app listens for, as [`ServerHook`]
+  /// bits: node:http lets them decide how upgrade, CONNECT and `Expect`
+  /// requests are handled, so the engine must know them before it hands such
+  /// a request out.
   #[napi]
-  pub fn set_upgrades(&self, upgrade: bool, connect: bool) {
-    self.sink.set_upgrades(Upgrades { upgrade, connect });
+  pub fn set_hooks(&self, hooks: u32) {
+    self.sink.set_hooks(hooks);
   }
 
   /// Takes every event queued since the last call as
