@@ -15,6 +15,8 @@ use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+#[cfg(test)]
+mod build_fixes_test;
 pub mod connection;
 pub mod file_sender;
 mod intake;

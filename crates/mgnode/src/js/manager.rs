@@ -152,7 +152,7 @@ impl Manager {
   /// until a sink is attached with `attachSink` (worker threads).
   ///
   /// `https://` listeners need `tls`, their default context. With `sni`,
-  /// each handshake that names a server calls `sni(connId, servername)`,
+  /// each handshake that names a server calls `sni([connId, servername])`,
   /// which answers with `tlsChoose` (node's `SNICallback`).
   #[napi]
   pub fn listen(
