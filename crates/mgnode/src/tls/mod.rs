@@ -16,6 +16,8 @@
 pub mod budget;
 mod client_auth;
 mod conn;
+#[cfg(test)]
+mod handshake_test;
 pub mod context;
 mod hooks;
 mod key_choice;
