@@ -78,7 +78,7 @@ export declare class Manager {
    * until a sink is attached with `attachSink` (worker threads).
    *
    * `https://` listeners need `tls`, their default context. With `sni`,
-   * each handshake that names a server calls `sni(connId, servername)`,
+   * each handshake that names a server calls `sni([connId, servername])`,
    * which answers with `tlsChoose` (node's `SNICallback`).
    */
   listen(url: string, options: NativeListenOptions, onEvents?: (() => void) | undefined | null, tls?: TlsContext | undefined | null, sni?: ((arg: [number, string]) => void) | undefined | null): ListenResult

@@ -17,7 +17,8 @@ use super::context::{Context, Material, Version};
 
 /// A self-signed certificate for `localhost` and its key, made by openssl.
 fn self_signed(newkey: &[&str]) -> (Vec<u8>, Vec<u8>) {
-  let dir = std::env::temp_dir().join(format!("mgnode-hs-{}-{}", std::process::id(), newkey.join("_").replace([':', '/'], "")));
+  let dir =
+    std::env::temp_dir().join(format!("mgnode-hs-{}-{}", std::process::id(), newkey.join("_").replace([':', '/'], "")));
   std::fs::create_dir_all(&dir).unwrap();
   let (key, cert) = (dir.join("k.pem"), dir.join("c.pem"));
   let status = Command::new("openssl")
@@ -64,7 +65,11 @@ fn client(cert: &[u8], version: &'static rustls::SupportedProtocolVersion) -> Cl
 }
 
 /// One handshake; returns the negotiated version and how long the server's first flight took.
-fn handshake(ctx: &Context, cert: &[u8], version: &'static rustls::SupportedProtocolVersion) -> (ProtocolVersion, Duration) {
+fn handshake(
+  ctx: &Context,
+  cert: &[u8],
+  version: &'static rustls::SupportedProtocolVersion,
+) -> (ProtocolVersion, Duration) {
   let mut client = client(cert, version);
   let mut wire = Vec::new();
   client.write_tls(&mut wire).unwrap();
@@ -122,7 +127,8 @@ fn handshake_every_key_type_with_tls13_and_tls12_clients_and_first_flight_cost()
   for (name, newkey) in kinds {
     let (cert, key) = self_signed(newkey);
     let ctx = context(&cert, &key);
-    for (version, expect) in [(&rustls::version::TLS13, ProtocolVersion::TLSv1_3), (&rustls::version::TLS12, ProtocolVersion::TLSv1_2)]
+    for (version, expect) in
+      [(&rustls::version::TLS13, ProtocolVersion::TLSv1_3), (&rustls::version::TLS12, ProtocolVersion::TLSv1_2)]
     {
       let mut costs: Vec<Duration> = (0..15)
         .map(|_| {

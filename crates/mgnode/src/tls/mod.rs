@@ -16,9 +16,9 @@
 pub mod budget;
 mod client_auth;
 mod conn;
+pub mod context;
 #[cfg(test)]
 mod handshake_test;
-pub mod context;
 mod hooks;
 mod key_choice;
 pub mod listener;
