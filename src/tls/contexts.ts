@@ -8,6 +8,7 @@
  * is loaded, to remember the options each context was made from (nothing
  * else changes); contexts made before that are refused with a clear error.
  */
+import { syncBuiltinESMExports } from 'node:module'
 import tls from 'node:tls'
 
 import { MgnodeError } from '../errors'
@@ -26,6 +27,8 @@ if (!(original as { mgnodeRecords?: boolean }).mgnodeRecords) {
   }
   Object.defineProperty(recording, 'mgnodeRecords', { value: true })
   tls.createSecureContext = recording
+  // ESM's `import { createSecureContext } from 'node:tls'` sees it too.
+  syncBuiltinESMExports()
 }
 
 function isNodeContext(value: object): boolean {

@@ -30,6 +30,8 @@ use crate::bridge::loop_handle::LoopHandle;
 
 /// Plaintext encrypted per step of a send.
 const SEND_CHUNK: usize = 64 * 1024;
+/// An empty inbox keeps at most this much memory.
+const INBOX_KEEP: usize = 4 * 1024;
 
 enum Stage {
   /// Reading the ClientHello.
@@ -136,6 +138,7 @@ impl TlsConn {
     if self.established() {
       self.deliver(wire, Driver::Hook);
     }
+    self.trim_inbox();
   }
 
   /// The pool made the first flight: carry on from there (engine thread).
@@ -193,6 +196,9 @@ impl TlsConn {
           }
           Ok(n) => {
             self.plain_ready = self.plain_ready.saturating_sub(n);
+            if self.inbox.is_empty() && self.inbox.capacity() > INBOX_KEEP {
+              self.inbox = Vec::new();
+            }
             return Ok(n);
           }
           Err(_) => self.plain_ready = 0,
@@ -219,6 +225,7 @@ impl TlsConn {
   /// After a read found nothing: true once, when the peer has ended and
   /// everything it sent was handed on.
   pub fn end_to_tell(&mut self) -> bool {
+    self.trim_inbox();
     if self.peer_ended && !self.end_told && self.plain_ready == 0 {
       self.end_told = true;
       return true;
@@ -406,6 +413,14 @@ impl TlsConn {
       }
     }
     outcome
+  }
+
+  /// An emptied inbox gives its memory back: an idle keep-alive connection
+  /// should not keep the size of its largest read.
+  fn trim_inbox(&mut self) {
+    if self.inbox.is_empty() && self.inbox.capacity() > INBOX_KEEP {
+      self.inbox = Vec::new();
+    }
   }
 
   fn fail(&mut self, wire: Wire) {
