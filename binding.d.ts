@@ -76,13 +76,27 @@ export declare class Manager {
    * IPv6 hosts in brackets). `onEvents` is called with no arguments whenever
    * the returned sink has events to take. Without `onEvents`, requests wait
    * until a sink is attached with `attachSink` (worker threads).
+   *
+   * `https://` listeners need `tls`, their default context. With `sni`,
+   * each handshake that names a server calls `sni([connId, servername])`,
+   * which answers with `tlsChoose` (node's `SNICallback`).
    */
-  listen(url: string, options: NativeListenOptions, onEvents?: (() => void) | undefined | null): ListenResult
+  listen(url: string, options: NativeListenOptions, onEvents?: (() => void) | undefined | null, tls?: TlsContext | undefined | null, sni?: ((arg: [number, string]) => void) | undefined | null): ListenResult
   /**
    * Changes a listener's timeouts (milliseconds, 0 for none); all four are
    * given, as `listen` took them. Connections use them from their next check.
    */
   setTimeouts(listenerId: number, headers: number, request: number, keepAlive: number, stream: number): void
+  /**
+   * Adds a TLS context for server names matching `name` (`*` stands for
+   * one label) to an `https://` listener (node's `server.addContext`).
+   */
+  addTlsContext(listenerId: number, name: string, context: TlsContext): void
+  /**
+   * Answers a call of the listener's `sni`: the context for connection
+   * `connId` (none: the listener's default), or `fail` to refuse it.
+   */
+  tlsChoose(connId: number, context: TlsContext | undefined | null, fail: boolean): void
   /** Closes the listener's keep-alive connections that are between requests. */
   closeIdle(listenerId: number): void
   /** Detaches a sink whose thread is gone; requests it held are answered 502. */
@@ -156,6 +170,11 @@ export declare class Responder {
    */
   reset(connId: number): void
   /**
+   * What the handshake of TLS connection `connId` settled; null before its
+   * handshake is over, after it closed, and on plain connections.
+   */
+  tlsSession(connId: number): TlsSession | null
+  /**
    * Tells the engine JavaScript has read `bytes` more of a connection's
    * streamed body or upgraded stream, so it may read that much more from
    * the socket (it stops while 256 KiB are unread).
@@ -171,6 +190,15 @@ export declare class Responder {
   ring(): void
   /** Ends `holdRings`, waking the engine if anything was queued meanwhile. */
   releaseRings(): void
+}
+
+/** A compiled set of TLS options: node's `SecureContext`, for rustls. */
+export declare class TlsContext {
+  /**
+   * Parses the certificates and keys and builds the context; throws with
+   * what is wrong.
+   */
+  constructor(options: NativeTlsOptions)
 }
 
 /**
@@ -242,9 +270,24 @@ export interface NativeListenOptions {
   requestTimeout?: number
   keepAliveTimeout?: number
   streamTimeout?: number
-  /** PEM certificate chain; with `tlsKey`, makes this an HTTPS listener. */
-  tlsCert?: Buffer
-  tlsKey?: Buffer
+}
+
+/** TLS options as `tls.createSecureContext` takes them (keys decrypted by JavaScript). */
+export interface NativeTlsOptions {
+  /** Certificate chains (PEM or DER), one per key. */
+  cert: Array<Buffer>
+  /** Private keys (PEM: PKCS#8, PKCS#1 or SEC1; or DER), unencrypted. */
+  key: Array<Buffer>
+  /** Issuers trusted for client certificates (PEM bundles or DER). */
+  ca?: Array<Buffer>
+  /** `'TLSv1.2'` (default) or `'TLSv1.3'`. */
+  minVersion?: string
+  /** `'TLSv1.3'` (default) or `'TLSv1.2'`. */
+  maxVersion?: string
+  requestCert?: boolean
+  rejectUnauthorized?: boolean
+  /** ALPN protocols, most preferred first (default `['http/1.1']`). */
+  alpnProtocols?: Array<string>
 }
 
 /** Numbers a request takes in a batch before its header lengths. */
@@ -283,6 +326,26 @@ export declare const enum ServerHook {
   CheckContinue = 4,
   /** `'checkExpectation'`: the app answers other `Expect` values (without, 417). */
   CheckExpectation = 8,
+}
+
+/** What a TLS connection's handshake settled. */
+export interface TlsSession {
+  /** `'TLSv1.2'` or `'TLSv1.3'`. */
+  protocol: string
+  /** IANA name of the cipher suite. */
+  cipher: string
+  alpnProtocol?: string
+  servername?: string
+  sessionReused: boolean
+  /** The client's certificate chain, DER, its own first (empty without `requestCert`). */
+  peerCertificates: Array<Buffer>
+  authorized: boolean
+  /**
+   * Why the client certificate is not trusted: `NoCertificate`,
+   * `UnknownIssuer`, `Expired`, `NotValidYet`, `BadSignature`, `Revoked`,
+   * `InvalidPurpose`, `BadEncoding` or `Other`.
+   */
+  authorizationError?: string
 }
 
 /** Flags of a write: bits of the `flags` number of `Responder.write` and friends. */

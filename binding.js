@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.EventSink = nativeBinding.EventSink
 module.exports.Manager = nativeBinding.Manager
 module.exports.Responder = nativeBinding.Responder
+module.exports.TlsContext = nativeBinding.TlsContext
 module.exports.attachSink = nativeBinding.attachSink
 module.exports.DEFAULT_HEADERS_TIMEOUT = nativeBinding.DEFAULT_HEADERS_TIMEOUT
 module.exports.DEFAULT_KEEP_ALIVE_TIMEOUT = nativeBinding.DEFAULT_KEEP_ALIVE_TIMEOUT

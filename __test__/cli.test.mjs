@@ -274,6 +274,53 @@ test.serial('https:// with --tls-cert and --tls-key', async (t) => {
   await cli.stop()
 })
 
+test.serial('https:// with --tls-sni, --tls-min-version and client certificates (--tls-request-cert --tls-allow-untrusted)', async (t) => {
+  const main = makeCert('ec')
+  const other = makeCert('ec')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgnode-cli-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const file = (name, text) => {
+    fs.writeFileSync(path.join(dir, name), text)
+    return path.join(dir, name)
+  }
+  const args = ['-l', 'https://127.0.0.1:0', '--tls-cert', file('c.pem', main.cert), '--tls-key', file('k.pem', main.key)]
+  args.push('--tls-sni', `other.test=${file('oc.pem', other.cert)},${file('ok.pem', other.key)}`, '--tls-min-version', 'TLSv1.3')
+  args.push('--tls-request-cert', '--tls-allow-untrusted')
+  const cli = await start(t, [fixture('esm-app.mjs'), '-w', '1', ...args])
+  const port = Number(new URL(cli.url).port)
+  const tls = await import('node:tls')
+  const handshake = (options) =>
+    new Promise((resolve) => {
+      const s = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...options }, () => {
+        const seen = { fingerprint256: s.getPeerCertificate().fingerprint256, protocol: s.getProtocol() }
+        s.end()
+        resolve(seen)
+      })
+      s.on('error', (error) => resolve({ error }))
+    })
+  t.is((await handshake({ servername: 'other.test' })).fingerprint256, other.fingerprint256)
+  const plain = await handshake({ servername: 'localhost' })
+  t.is(plain.fingerprint256, main.fingerprint256)
+  t.is(plain.protocol, 'TLSv1.3')
+  t.truthy((await handshake({ servername: 'localhost', maxVersion: 'TLSv1.2' })).error)
+  await cli.stop()
+})
+
+test.serial('--tls-sni needs NAME=CERT,KEY and --tls-allow-untrusted needs --tls-request-cert', async (t) => {
+  const { cert, key } = makeCert('ec')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgnode-cli-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  fs.writeFileSync(path.join(dir, 'c.pem'), cert)
+  fs.writeFileSync(path.join(dir, 'k.pem'), key)
+  const tlsArgs = ['-l', 'https://127.0.0.1:0', '--tls-cert', path.join(dir, 'c.pem'), '--tls-key', path.join(dir, 'k.pem')]
+  const badSni = await run([fixture('esm-app.mjs'), ...tlsArgs, '--tls-sni', 'nocomma'])
+  t.is(badSni.code, 2)
+  t.regex(badSni.stderr, /--tls-sni takes NAME=CERT,KEY/)
+  const lonely = await run([fixture('esm-app.mjs'), ...tlsArgs, '--tls-allow-untrusted'])
+  t.is(lonely.code, 2)
+  t.regex(lonely.stderr, /--tls-allow-untrusted goes with --tls-request-cert/)
+})
+
 test.serial('exits once stopped, though the app keeps a timer running', async (t) => {
   const cli = await start(t, [fixture('cli-keeps-alive.cjs'), '-w', '1', '-l', '0'])
   t.is(await text(cli.url + '/'), 'alive')

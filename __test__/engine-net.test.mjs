@@ -65,13 +65,13 @@ test('https:// with a self-signed EC P-256 certificate: response, req.tls, certi
   t.is(seen.localPort, port)
 })
 
-test('https:// 1000 TLS handshakes in a row all verify (ECDSA signatures in shortest DER)', async (t) => {
-  // Mongoose's own encoding kept leading zero bytes in r or s, which OpenSSL
-  // rejects as "bad signature": about one handshake in 256 failed.
+test('https:// 400 TLS handshakes in a row all verify', async (t) => {
+  // An ECDSA signature whose r or s starts with a zero byte (1 in 256) must
+  // still verify: Mongoose's built-in TLS once got that encoding wrong.
   const { cert, key } = makeCert('ec')
   const { port } = await startServer(t, (req, reply) => reply.send(200, {}, 'ok'), { tls: { cert, key } }, 'https://127.0.0.1:0')
   const failures = []
-  for (let round = 0; round < 125; round++) {
+  for (let round = 0; round < 50; round++) {
     const results = await Promise.all(Array.from({ length: 8 }, () => tlsHandshake(port, cert)))
     failures.push(...results.filter((r) => r !== null))
   }
@@ -79,7 +79,6 @@ test('https:// 1000 TLS handshakes in a row all verify (ECDSA signatures in shor
 })
 
 test('https:// with an RSA-2048 certificate (openssl req -newkey rsa:2048): responses, certificate presented, 50 handshakes all verify', async (t) => {
-  // Mongoose's RSA-CRT signing failed on every key until the build-time fixes.
   const { cert, key, fingerprint256 } = makeCert('rsa')
   const { port } = await startServer(t, (req, reply) => reply.send(200, {}, `rsa ${req.tls}`), { tls: { cert, key } }, 'https://127.0.0.1:0')
   const res = await fetchVia(https, { host: '127.0.0.1', port, path: '/', ca: cert, servername: 'localhost', agent: false })
@@ -91,20 +90,6 @@ test('https:// with an RSA-2048 certificate (openssl req -newkey rsa:2048): resp
     if (err !== null) failures.push(err)
   }
   t.deepEqual(failures, [])
-})
-
-test('https:// keys the built-in TLS cannot sign with are refused at listen with ERR_MGNODE_TLS', async (t) => {
-  const mgr = new Manager()
-  t.teardown(() => mgr.close())
-  const refused = async (kind, pattern) => {
-    const { cert, key } = makeCert(kind)
-    const err = await t.throwsAsync(mgr.listen('https://127.0.0.1:0', (req, reply) => reply.send(200, {}, ''), { tls: { cert, key } }))
-    t.is(err.code, 'ERR_MGNODE_TLS', kind)
-    t.regex(err.message, pattern, kind)
-  }
-  await refused('rsa1024', /Unsupported RSA-1024 key.*2048 to 4096/)
-  await refused('ec384', /Unsupported EC secp384r1 key.*EC P-256/)
-  await refused('ed25519', /Unsupported ED25519 key/)
 })
 
 test('https:// accepts certificate and key as Buffers', async (t) => {
@@ -170,14 +155,14 @@ test('https:// listen without tls options rejects', async (t) => {
   const mgr = new Manager()
   t.teardown(() => mgr.close())
   const err = await t.throwsAsync(mgr.listen('https://127.0.0.1:0', () => {}))
-  t.log('https without tls:', err.code, err.message)
+  t.is(err.code, 'ERR_MGNODE_TLS')
 })
 
 test('https:// listen with an unparseable certificate and key rejects', async (t) => {
   const mgr = new Manager()
   t.teardown(() => mgr.close())
   const err = await t.throwsAsync(mgr.listen('https://127.0.0.1:0', () => {}, { tls: { cert: 'not a cert', key: 'not a key' } }))
-  t.log('https with garbage PEM:', err?.code, err?.message)
+  t.is(err.code, 'ERR_MGNODE_TLS')
 })
 
 test('https:// header timeout: a partial request head over TLS gets 408 or a close', async (t) => {

@@ -22,6 +22,9 @@ const MGNODE = { id: 'mgnode', label: 'mgnode Server', kind: 'mgnode' }
 const NODE = { id: 'node-http', label: 'node:http', kind: 'baseline' }
 const UWS = { id: 'uws', label: 'uWebSockets.js (peer)', kind: 'peer', script: 'uws-hello.js' }
 const C = { id: 'c-mongoose', label: 'C Mongoose (ceiling)', kind: 'ceiling', c: 'hello.c' }
+const NODE_HTTPS = { id: 'node-https', label: 'node:https', kind: 'baseline', script: 'node-hello-tls.js' }
+const MANAGER_TLS = { ...MANAGER, script: 'manager-hello-tls.js' }
+const MGNODE_TLS = { ...MGNODE, label: 'mgnode createServer', script: 'mgnode-hello-tls.js' }
 
 export const SCENARIOS = [
   {
@@ -161,6 +164,47 @@ export const SCENARIOS = [
       { ...NODE, script: 'node-hello.js' },
       C,
     ],
+  },
+  {
+    n: 12,
+    id: 'tls-close',
+    title: 'HTTPS hello world, a new TLS connection per request (P-256)',
+    // The runner makes a self-signed certificate of this key type for each scenario.
+    tls: 'p256',
+    request: { method: 'GET', path: '/', headers: { Connection: 'close' } },
+    expect: { body: HELLO, contentType: 'text/plain', closes: true },
+    servers: [
+      { ...MANAGER_TLS, target: 1.0 },
+      { ...MGNODE_TLS, target: 1.0 },
+      NODE_HTTPS,
+    ],
+  },
+  {
+    n: 13,
+    id: 'tls',
+    title: 'HTTPS hello world, keep-alive (P-256)',
+    tls: 'p256',
+    request: { method: 'GET', path: '/' },
+    expect: { body: HELLO, contentType: 'text/plain' },
+    servers: [
+      { ...MANAGER_TLS, target: 1.3 },
+      { ...MGNODE_TLS, target: 1.3 },
+      NODE_HTTPS,
+    ],
+  },
+  {
+    n: 14,
+    id: 'tls-flood',
+    title: 'plain HTTP hello world while the same process takes a TLS handshake flood (P-256)',
+    tls: 'p256',
+    // During every measured run a second wrk makes new TLS connections to the
+    // server's HTTPS port (Connection: close, this many at once); the
+    // figures are those of the plain HTTP load beside it. The target is p99.
+    flood: { connections: 32 },
+    serverEnv: { BENCH_FLOOD: '1' },
+    request: { method: 'GET', path: '/' },
+    expect: { body: HELLO, contentType: 'text/plain' },
+    servers: [MANAGER_TLS, MGNODE_TLS, { ...NODE_HTTPS, label: 'node:http + node:https' }],
   },
 ]
 

@@ -8,8 +8,10 @@ import type { Handler } from './dispatch'
 import { listenError, MgnodeError } from './errors'
 import { binding, LISTEN_DEFAULTS } from './native'
 import type { NativeEventSink, NativeListenOptions, NativeManager, NativeResponder } from './native'
-import { checkTls } from './tls'
-import type { ListenerInfo, ListenOptions } from './types'
+import { compileContext, serverSettings } from './tls/compile'
+import type { NativeTlsContext } from './tls/compile'
+import { SniContexts } from './tls/contexts'
+import type { ListenerInfo, ListenOptions, SniContext, TlsOptions } from './types'
 
 export type { Handler } from './dispatch'
 
@@ -24,11 +26,7 @@ function parseUrl(url: string): { host: string; port: number; tls: boolean } {
   return { host: match[2].replace(/^\[|\]$/g, ''), port: Number(match[3]), tls: match[1] === 'https' }
 }
 
-function nativeOptions(options: ListenOptions, tls: boolean): NativeListenOptions {
-  if (tls && !options.tls) {
-    throw new MgnodeError('ERR_MGNODE_TLS', 'https:// listeners need options.tls with cert and key')
-  }
-  const material = tls && options.tls ? checkTls(options.tls) : undefined
+function nativeOptions(options: ListenOptions): NativeListenOptions {
   return {
     maxBodySize: options.maxBodySize,
     maxHeaderSize: options.maxHeaderSize,
@@ -37,14 +35,58 @@ function nativeOptions(options: ListenOptions, tls: boolean): NativeListenOption
     requestTimeout: options.requestTimeout,
     keepAliveTimeout: options.keepAliveTimeout,
     streamTimeout: options.streamTimeout,
-    tlsCert: material?.cert,
-    tlsKey: material?.key,
   }
+}
+
+/** An `https://` listener's TLS: its default context, the contexts by server name, its `SNICallback`. */
+interface ListenerTls {
+  context: NativeTlsContext
+  contexts: SniContexts
+  /** Called by the engine with `[connId, servername]`. */
+  sni: ((call: [number, string]) => void) | undefined
+}
+
+function listenerTls(native: NativeManager, tls: TlsOptions | undefined): ListenerTls {
+  if (!tls) throw new MgnodeError('ERR_MGNODE_TLS', 'https:// listeners need options.tls with cert and key')
+  const settings = serverSettings(tls)
+  const context = compileContext(tls, settings)
+  const contexts = new SniContexts(settings)
+  const callback = tls.SNICallback
+  if (callback !== undefined && typeof callback !== 'function') throw new MgnodeError('ERR_INVALID_ARG_TYPE', 'SNICallback must be a function')
+  const sni =
+    callback === undefined
+      ? undefined
+      : ([connId, servername]: [number, string]) => {
+          // Answered once; a throw or an error refuses the handshake, as node does.
+          let answered = false
+          const answer = (err: Error | null, ctx?: SniContext): void => {
+            if (answered) return
+            answered = true
+            let chosen: NativeTlsContext | null = null
+            let failed = err !== null && err !== undefined
+            if (!failed) {
+              try {
+                chosen = contexts.resolve(ctx)
+              } catch (e) {
+                failed = true
+                process.emitWarning(`SNICallback answered with an unusable context: ${(e as Error).message}`)
+              }
+            }
+            native.tlsChoose(connId, chosen, failed)
+          }
+          try {
+            callback(servername, answer)
+          } catch {
+            answer(new Error('SNICallback threw'))
+          }
+        }
+  return { context, contexts, sni }
 }
 
 interface OpenListener {
   sink: NativeEventSink | null
   dispatcher: Dispatcher | null
+  tls: ListenerTls | undefined
 }
 
 /**
@@ -124,6 +166,20 @@ export class Manager {
    */
   setHooks(listenerId: number, hooks: number): void {
     this.#listeners.get(listenerId)?.sink?.setHooks(hooks)
+  }
+
+  /**
+   * Adds a TLS context to an `https://` listener for the server names
+   * matching `servername` (`*` stands for one label), as node's
+   * `server.addContext`: options (`{ cert, key }`) or a context from
+   * `tls.createSecureContext`. Handshakes that ask for such a name use it.
+   */
+  addContext(listenerId: number, servername: string, context: SniContext): void {
+    const open = this.#listeners.get(listenerId) ?? this.#lingering.get(listenerId)
+    if (open?.tls === undefined) throw new MgnodeError('ERR_MGNODE_TLS', `listener ${listenerId} is not an open https:// listener`)
+    const compiled = open.tls.contexts.resolve(context)
+    if (compiled === null) throw new MgnodeError('ERR_MGNODE_TLS', 'addContext needs a context')
+    this.native.addTlsContext(listenerId, servername, compiled)
   }
 
   /** Closes the idle keep-alive connections of a listener. @internal */
@@ -207,7 +263,8 @@ export class Manager {
   #open(url: string, options: ListenOptions, dispatcher: Dispatcher | null): ListenerInfo {
     if (this.#closing) throw new MgnodeError('ERR_SERVER_CLOSED', 'Manager is closed')
     const { host, port, tls } = parseUrl(url)
-    const open: OpenListener = { sink: null, dispatcher }
+    const secure = tls ? listenerTls(this.native, options.tls) : undefined
+    const open: OpenListener = { sink: null, dispatcher, tls: secure }
     const onEvents =
       dispatcher === null
         ? null
@@ -216,13 +273,14 @@ export class Manager {
           }
     let result
     try {
-      result = this.native.listen(url, nativeOptions(options, tls), onEvents)
+      result = this.native.listen(url, nativeOptions(options), onEvents, secure?.context, secure?.sni)
     } catch (err) {
       if (err instanceof MgnodeError) throw err
       throw listenError(err, host, port)
     }
     open.sink = result.sink ?? null
     this.#listeners.set(result.listenerId, open)
+    for (const [name, ctx] of Object.entries(options.tls?.contexts ?? {})) this.addContext(result.listenerId, name, ctx)
     live.add(this)
     return { id: result.listenerId, url, localAddr: [result.host || host, result.port] }
   }

@@ -115,6 +115,15 @@ export class Reply {
     this.#keepAlive = keepAlive
     this.#http10 = http10
   }
+  /**
+   * What the TLS handshake of this request's connection settled (protocol,
+   * cipher, ALPN, server name, resumption, the client's certificates); null
+   * on plain connections and once the connection has closed.
+   */
+  tlsSession(): ReturnType<ResponseQueue['native']['tlsSession']> {
+    return this.#host.responses.native.tlsSession(this.connId)
+  }
+
 
   /** True once the response ended, was aborted, or the client went away. */
   get finished(): boolean {

@@ -53,7 +53,11 @@ export interface ServerOptions {
   streamTimeout?: number
   /** Largest request body in bytes (413 above). Default 16 MiB. */
   maxBodySize?: number
-  /** Certificate and key (PEM; EC P-256, or RSA of 2048 to 4096 bits) for `https://` URLs. */
+  /**
+   * TLS for `https://` URLs: node:https's options (`cert`, `key`, `ca`,
+   * `passphrase`, `minVersion`, `requestCert`, `SNICallback`, ...) and
+   * `contexts` by server name. See the README's TLS section.
+   */
   tls?: TlsOptions
   /** ms an idle keep-alive connection stays open. Default 5000. */
   keepAliveTimeout?: number

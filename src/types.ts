@@ -6,12 +6,50 @@
  */
 import type { Readable } from 'node:stream'
 
-/** TLS material for an `https://` listener, PEM encoded. */
-export interface TlsOptions {
-  /** Certificate chain, PEM. */
-  cert: string | Buffer
-  /** Private key, PEM: EC P-256 (fastest handshakes) or RSA of 2048 to 4096 bits. */
-  key: string | Buffer
+/** A PEM (or DER) certificate, key or CA bundle. */
+export type TlsMaterial = string | Buffer
+
+/** A private key, alone or with its own passphrase (node's `key` option). */
+export type TlsKey = TlsMaterial | { pem: TlsMaterial; passphrase?: string }
+
+/**
+ * The options of one TLS context, as `tls.createSecureContext` takes them.
+ * Keys: RSA (2048 to 8192 bits), ECDSA P-256/P-384 or Ed25519, PEM (PKCS#8,
+ * PKCS#1 or SEC1; encrypted ones with `passphrase`) or DER.
+ */
+export interface TlsContextOptions {
+  /** Certificate chain (leaf first), or several, one per key (e.g. an RSA and an ECDSA one). */
+  cert: TlsMaterial | TlsMaterial[]
+  key: TlsKey | TlsKey[]
+  /** Decrypts encrypted keys. */
+  passphrase?: string
+  /** Issuers trusted for client certificates (default: node's `tls.rootCertificates`). */
+  ca?: TlsMaterial | TlsMaterial[]
+  /** `'TLSv1.2'` (default) or `'TLSv1.3'`; older ones mean TLS 1.2, the oldest rustls speaks. */
+  minVersion?: string
+  /** `'TLSv1.3'` (default) or `'TLSv1.2'`. */
+  maxVersion?: string
+}
+
+/**
+ * What `SNICallback` may answer: a context made with node's
+ * `tls.createSecureContext` (after mgnode was loaded), options for one, or
+ * nothing for the default.
+ */
+export type SniContext = object | TlsContextOptions | null | undefined
+
+/** TLS settings of an `https://` listener: node:https's server options. */
+export interface TlsOptions extends TlsContextOptions {
+  /** Ask clients for a certificate. Default false. */
+  requestCert?: boolean
+  /** With `requestCert`: refuse clients without a certificate `ca` trusts. Default true. */
+  rejectUnauthorized?: boolean
+  /** Protocols offered through ALPN, most preferred first. Default `['http/1.1']`. */
+  ALPNProtocols?: Array<string | Buffer>
+  /** Chooses the context for the name a client asks for (SNI), as on node:tls. */
+  SNICallback?: (servername: string, cb: (err: Error | null, ctx?: SniContext) => void) => void
+  /** Contexts by server name (`*` for one label), as `server.addContext` adds them. */
+  contexts?: Record<string, SniContext>
 }
 
 /** Per-listener limits and timeouts. Every field has a production default. */

@@ -1,6 +1,7 @@
 // The check request: sent once to each server before the load, to see that it
 // answers the scenario's expected bytes.
 import net from 'node:net'
+import tls from 'node:tls'
 import { BODY_PATTERN } from '../scenarios.mjs'
 import { HOST } from './paths.mjs'
 import { sleep } from './processes.mjs'
@@ -14,7 +15,7 @@ export function requestBody(req) {
  * status, headers as sent, body (Content-Length or chunked), and whether the
  * server closed the connection afterwards.
  */
-function probe(host, port, req, { waitClose = false, timeoutMs = 5000 } = {}) {
+function probe(host, port, req, { waitClose = false, timeoutMs = 5000, secure = false } = {}) {
   return new Promise((resolve, reject) => {
     const body = requestBody(req)
     const headers = { Host: `${host}:${port}`, ...(req.headers || {}) }
@@ -23,7 +24,8 @@ function probe(host, port, req, { waitClose = false, timeoutMs = 5000 } = {}) {
     for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`
     head += '\r\n'
 
-    const sock = net.connect(port, host)
+    // The TLS scenarios' certificates are made for the run: nothing to verify them against.
+    const sock = secure ? tls.connect({ port, host, rejectUnauthorized: false }) : net.connect(port, host)
     let buf = Buffer.alloc(0)
     let res = null
     let settled = false
@@ -86,7 +88,7 @@ function probe(host, port, req, { waitClose = false, timeoutMs = 5000 } = {}) {
       // A server that keeps the connection open after a complete response.
       else setTimeout(() => succeed(false), 1000)
     }
-    sock.on('connect', () => sock.write(body ? Buffer.concat([Buffer.from(head), body]) : head))
+    sock.on(secure ? 'secureConnect' : 'connect', () => sock.write(body ? Buffer.concat([Buffer.from(head), body]) : head))
     sock.on('data', (d) => {
       buf = Buffer.concat([buf, d])
       if (!complete) tryParse()
@@ -109,7 +111,7 @@ export async function check(port, scenario, host = HOST, attempts = 20) {
   let lastErr
   for (let i = 0; i < attempts; i++) {
     try {
-      res = await probe(host, port, scenario.request, { waitClose: !!scenario.expect.closes })
+      res = await probe(host, port, scenario.request, { waitClose: !!scenario.expect.closes, secure: !!scenario.tls && !scenario.flood })
       break
     } catch (err) {
       lastErr = err

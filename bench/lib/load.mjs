@@ -57,7 +57,9 @@ function runChild(cpus, command, args, limitMs) {
  * { rps, p50, p99, ... } (latencies in µs), or { error }.
  */
 export async function load(tool, { host, port }, scenario, seconds, opts, tmp, cpus = null) {
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}${scenario.request.path}`
+  // A flooded scenario measures plain HTTP; the flood is TLS (see `flood`).
+  const scheme = scenario.tls && !scenario.flood ? 'https' : 'http'
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${scenario.request.path}`
   const limit = (seconds + 20) * 1000
   if (tool === 'wrk') {
     const script = scenario._wrkScript || (scenario._wrkScript = wrkScript(scenario, tmp))
@@ -106,4 +108,21 @@ export async function load(tool, { host, port }, scenario, seconds, opts, tmp, c
     non2xx: a.non2xx,
     bytesPerSec: a.throughput.average,
   }
+}
+
+/**
+ * The handshake flood of a scenario with `flood`: wrk making a new TLS
+ * connection per request (Connection: close) to `tlsPort` for `seconds`,
+ * beside the measured load. Resolves { rps, errors } or { error }.
+ */
+export async function flood({ host, tlsPort }, scenario, seconds, tmp, cpus = null) {
+  const file = path.join(tmp, `wrk-${scenario.id}-flood.lua`)
+  if (!fs.existsSync(file)) fs.writeFileSync(file, `wrk.headers["Connection"] = "close"\n`)
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:${tlsPort}/`
+  const args = ['-t', '1', '-c', String(scenario.flood.connections), '-d', `${seconds}s`, '--timeout', '5s', '-s', file, url]
+  const r = await runChild(cpus, 'wrk', args, (seconds + 20) * 1000)
+  const m = /Requests\/sec:\s*([\d.]+)/.exec(r.stdout)
+  if (!m) return { error: `flood wrk: ${lastLine(r.stderr || r.stdout)}` }
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(r.stdout)
+  return { rps: Number(m[1]), errors: errors ? errors.slice(1).reduce((n, v) => n + Number(v), 0) : 0 }
 }

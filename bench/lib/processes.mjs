@@ -41,7 +41,7 @@ export class ServerProcess {
     })
   }
 
-  /** Resolves { port } once the server announced it, or { unavailable } / { failed }. */
+  /** Resolves { port, tlsPort } once the server announced it (TLS_PORT: a flooded scenario's HTTPS port), or { unavailable } / { failed }. */
   ready() {
     return new Promise((resolve) => {
       let buf = ''
@@ -56,7 +56,7 @@ export class ServerProcess {
       this.child.stdout.on('data', (d) => {
         buf += d
         let m
-        if ((m = /^PORT=(\d+)$/m.exec(buf))) finish({ port: Number(m[1]) })
+        if ((m = /^PORT=(\d+)$/m.exec(buf))) finish({ port: Number(m[1]), tlsPort: Number(/^TLS_PORT=(\d+)$/m.exec(buf)?.[1]) || null })
         else if ((m = /^UNAVAILABLE=(.*)$/m.exec(buf))) finish({ unavailable: m[1].trim() })
       })
       this.exited.then(({ code, signal }) => {

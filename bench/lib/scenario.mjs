@@ -2,14 +2,17 @@
 // --target-host), load them in rounds whose order flips each round, repeat
 // rounds that other processes disturbed (a bounded number of times), and
 // reduce the runs to per-pair ratio medians (see method.mjs).
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
 import net from 'node:net'
+import path from 'node:path'
 import { RSS_ALLOWANCE } from '../scenarios.mjs'
 import { HOST } from './paths.mjs'
 import { lastLine } from './processes.mjs'
 import { processTree, treeRss, sampleRss } from './memory.mjs'
 import { cpuMeter, waitQuiet } from './cpu-use.mjs'
 import { check } from './check.mjs'
-import { load } from './load.mjs'
+import { flood, load } from './load.mjs'
 import { startServer, fixedPort, describe } from './servers.mjs'
 import { roundOrder, isDisturbed, pairs, ratioOf, summariseRuns, needsAnotherRound } from './method.mjs'
 import { fmtInt, fmtLatency, fmtBytes, fmtCores } from './report.mjs'
@@ -46,6 +49,22 @@ async function openIdleConnections(host, port, scenario, count) {
     await Promise.all(Array.from({ length: Math.min(100, count - opened) }, openOne))
   }
   return { sockets, failed, close: () => sockets.forEach((s) => s.destroy()) }
+}
+
+const NEWKEY = {
+  p256: ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'],
+  rsa2048: ['rsa:2048'],
+}
+
+/** A self-signed certificate of `kind` for a TLS scenario, made in `tmp` once; the environment naming it. */
+function benchCertificate(kind, tmp) {
+  const key = path.join(tmp, `tls-${kind}-key.pem`)
+  const cert = path.join(tmp, `tls-${kind}-cert.pem`)
+  if (!fs.existsSync(cert)) {
+    const args = ['req', '-x509', '-newkey', ...NEWKEY[kind], '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost']
+    execFileSync('openssl', args, { stdio: 'ignore' })
+  }
+  return { BENCH_TLS_CERT: cert, BENCH_TLS_KEY: key }
 }
 
 const KIND_ORDER = { mgnode: 0, baseline: 1, peer: 2, ceiling: 3 }
@@ -103,13 +122,20 @@ export async function runScenario(scenario, ctx) {
   }))
   const byRow = new Map(rows.map((r, i) => [r, results[i]]))
   const resultOf = (r) => byRow.get(r)
-  const live = new Map() // row -> { proc, port, idle }
+  const live = new Map() // row -> { proc, port, tlsPort, idle }
+  const tlsEnv = scenario.tls ? benchCertificate(scenario.tls, tmp) : {}
   let roundsRun = 0
   let extraRounds = 0
 
   try {
     for (const r of rows) {
       const res = resultOf(r)
+      if (remote && scenario.flood) {
+        res.status = 'failed'
+        res.reason = 'the handshake flood needs the servers on this machine (it must know their HTTPS port)'
+        log(`  ${r.label}: FAILED: ${res.reason}`)
+        continue
+      }
       if (remote) {
         const port = fixedPort(opts.portBase, scenario.n, r.def.slot)
         const c = await check(port, scenario, host, 3)
@@ -126,7 +152,7 @@ export async function runScenario(scenario, ctx) {
         log(`  ${r.label}: ${host}:${port}, ${c.info.framing}, ${c.info.headBytes} B head`)
         continue
       }
-      const s = await startServer(r.def, scenario, { tmp, env: r.env, cpus: ctx.pin?.server })
+      const s = await startServer(r.def, scenario, { tmp, env: { ...tlsEnv, ...r.env }, cpus: ctx.pin?.server })
       res.check = s.info ?? null
       if (!s.proc) {
         res.status = s.status
@@ -138,7 +164,7 @@ export async function runScenario(scenario, ctx) {
       res.startMs = s.startMs
       res.idleRss = treeRss(processTree(s.proc.pid))
       res.status = 'ok'
-      live.set(r, { proc: s.proc, port: s.port })
+      live.set(r, { proc: s.proc, port: s.port, tlsPort: s.tlsPort })
       log(`  ${r.label}: port ${s.port}, ${s.info.framing}, ${s.info.headBytes} B head, started in ${s.startMs} ms`)
     }
 
@@ -153,13 +179,22 @@ export async function runScenario(scenario, ctx) {
       return true
     }
     const pids = () => liveRows().map((r) => live.get(r).proc?.pid).filter(Boolean)
-    const target = (r) => ({ host, port: live.get(r).port })
+    const target = (r) => ({ host, port: live.get(r).port, tlsPort: live.get(r).tlsPort })
+    /** The measured load, with the scenario's handshake flood beside it when it has one. */
+    const measure = async (r, seconds) => {
+      const [m, f] = await Promise.all([
+        load(tool, target(r), scenario, seconds, opts, tmp, ctx.pin?.load),
+        scenario.flood ? flood(target(r), scenario, seconds, tmp, ctx.pin?.load) : null,
+      ])
+      if (f) m.flood = f
+      return m
+    }
 
     if (opts.waitQuiet > 0 && liveRows().length) await waitQuiet(opts.waitQuiet, log, pids())
 
     if (opts.warmup > 0) {
       for (const r of liveRows()) {
-        const w = await load(tool, target(r), scenario, opts.warmup, opts, tmp, ctx.pin?.load)
+        const w = await measure(r, opts.warmup)
         if (w.error) resultOf(r).notes.push(`warm-up: ${w.error}`)
         lost(r)
       }
@@ -179,7 +214,7 @@ export async function runScenario(scenario, ctx) {
         const { proc } = live.get(r)
         const sampler = proc ? sampleRss(proc.pid) : null
         const meter = cpuMeter(proc?.pid ?? null)
-        const m = await load(tool, target(r), scenario, opts.duration, opts, tmp, ctx.pin?.load)
+        const m = await measure(r, opts.duration)
         m.peakRss = sampler ? sampler.stop() : null
         m.cpu = meter.stop()
         m.round = k
@@ -226,6 +261,7 @@ function runLine(k, label, m) {
   if (m.peakRss !== null) line += `  RSS ${fmtBytes(m.peakRss)}`
   if (cpu) line += `  cores: server ${cpu.server === null ? '-' : fmtCores(cpu.server)}, load ${fmtCores(cpu.load)}, others ${fmtCores(cpu.foreign)}`
   if (m.errors || m.non2xx) line += `  errors ${m.errors} non-2xx ${m.non2xx}`
+  if (m.flood) line += m.flood.error ? `  flood: ${m.flood.error}` : `  flood ${fmtInt(m.flood.rps)} handshakes/s${m.flood.errors ? ` (${m.flood.errors} errors)` : ''}`
   if (m.disturbed) line += `  DISTURBED${cpu.others.length ? ` (${cpu.others.map((o) => `${o.name} ${fmtCores(o.cores)}`).join(', ')}${cpu.steal >= 0.05 ? `, steal ${fmtCores(cpu.steal)}` : ''})` : ''}`
   return line
 }
@@ -268,6 +304,11 @@ function summarise(row, res, refRes, log) {
       `${s.disturbedRuns} of ${s.runs} runs disturbed (others used up to ${fmtCores(worst)} cores${who ? `: ${who}` : ''})` +
         (s.clean ? ', left out of the medians' : ': no clean run, figures unreliable'),
     )
+  }
+  const floods = ok.map((m) => m.flood?.rps).filter((v) => typeof v === 'number').sort((a, b) => a - b)
+  if (floods.length) {
+    res.floodRps = floods[floods.length >> 1]
+    res.notes.push(`took ${fmtInt(res.floodRps)} flood handshakes/s (median; ${fmtInt(floods[0])}–${fmtInt(floods[floods.length - 1])}) beside this load`)
   }
   const non2xx = ok.reduce((n, m) => n + (m.non2xx || 0), 0)
   const errors = ok.reduce((n, m) => n + (m.errors || 0), 0)

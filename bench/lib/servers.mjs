@@ -45,5 +45,5 @@ export async function startServer(def, scenario, { tmp, env = {}, cpus = null, p
     await proc.stop()
     return { status: 'failed', reason: c.reason, info: c.info ?? null }
   }
-  return { proc, port: ready.port, info: c.info, notes: c.notes, startMs: Date.now() - t0 }
+  return { proc, port: ready.port, tlsPort: ready.tlsPort, info: c.info, notes: c.notes, startMs: Date.now() - t0 }
 }

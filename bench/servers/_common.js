@@ -140,3 +140,33 @@ async function serveManager(handler, options) {
 }
 
 module.exports.serveManager = serveManager
+
+/**
+ * The TLS scenarios' certificate and key (PEM), which the runner makes for
+ * each run and names in BENCH_TLS_CERT and BENCH_TLS_KEY.
+ */
+function tlsFiles() {
+  const fs = require('node:fs')
+  const cert = process.env.BENCH_TLS_CERT
+  const key = process.env.BENCH_TLS_KEY
+  if (!cert || !key) throw new Error('BENCH_TLS_CERT and BENCH_TLS_KEY must name the TLS scenario\'s certificate and key')
+  return { cert: fs.readFileSync(cert), key: fs.readFileSync(key) }
+}
+
+/**
+ * The TLS scenarios serve HTTPS on PORT; with BENCH_FLOOD (the handshake
+ * flood), the same process serves plain HTTP on PORT, which the runner
+ * measures, and HTTPS on the port it announces first as TLS_PORT, which it floods.
+ */
+function flooded() {
+  return process.env.BENCH_FLOOD === '1'
+}
+
+/** Announces the HTTPS port of a flooded server (before PORT). */
+function announceTls(p) {
+  process.stdout.write(`TLS_PORT=${p}\n`)
+}
+
+module.exports.tlsFiles = tlsFiles
+module.exports.flooded = flooded
+module.exports.announceTls = announceTls

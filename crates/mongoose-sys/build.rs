@@ -28,7 +28,8 @@ fn main() {
   println!("cargo:rerun-if-changed={}", src_dir.join("mongoose.h").display());
   println!("cargo:rerun-if-changed=shim/shim.c");
   println!("cargo:rerun-if-changed=shim/shim.h");
-  println!("cargo:rerun-if-changed=shim/ecdsa_der.c");
+  println!("cargo:rerun-if-changed=shim/tls.c");
+  println!("cargo:rerun-if-changed=shim/tls.h");
   println!("cargo:rerun-if-changed=shim/alloc.c");
   println!("cargo:rerun-if-changed=shim/epoll_interest.h");
   println!("cargo:rerun-if-changed=shim/active_set.h");
@@ -41,13 +42,15 @@ fn main() {
   cc::Build::new()
     .file(&fixed.path)
     .file(manifest.join("shim/shim.c"))
-    .file(manifest.join("shim/ecdsa_der.c"))
+    .file(manifest.join("shim/tls.c"))
     .file(manifest.join("shim/alloc.c"))
     .include(&src_dir)
     .include(manifest.join("shim"))
     .opt_level(2)
     .warnings(false)
-    .define("MG_TLS", "MG_TLS_BUILTIN")
+    // TLS is rustls, in the mgnode crate: it provides the mg_tls_* hooks
+    // (crates/mgnode/src/tls/hooks.rs) over the accessors of shim/tls.c.
+    .define("MG_TLS", "MG_TLS_CUSTOM")
     .define("MG_ENABLE_IPV6", "1")
     .define("MG_IPV6_V6ONLY", "0")
     // epoll: poll(2) costs the kernel a visit to every connection on every

@@ -34,8 +34,21 @@ Options:
                               the available parallelism)
       --factory               the export is a function that builds the app:
                               call it (and await it) in each worker
-      --tls-cert FILE         certificate (PEM) for https:// addresses
-      --tls-key FILE          private key (PEM: EC P-256, or RSA 2048-4096)
+      --tls-cert FILE         certificate chain (PEM) for https:// addresses
+      --tls-key FILE          its private key (PEM: RSA 2048-8192, ECDSA
+                              P-256/P-384 or Ed25519; PKCS#8, PKCS#1 or SEC1)
+      --tls-passphrase PASS   decrypts an encrypted key (default
+                              $MGNODE_TLS_PASSPHRASE)
+      --tls-sni NAME=CERT,KEY serve another certificate to clients asking
+                              for NAME (*.example.com for one label);
+                              repeatable
+      --tls-min-version V     TLSv1.2 (default) or TLSv1.3
+      --tls-max-version V     TLSv1.3 (default) or TLSv1.2
+      --tls-ca FILE           trusted issuers of client certificates (PEM)
+      --tls-request-cert      ask clients for a certificate; refuse those
+                              --tls-ca does not trust
+      --tls-allow-untrusted   with --tls-request-cert: serve them anyway
+                              (the app reads req.socket.authorized)
       --max-body-size BYTES   largest accepted request body (default 16 MiB)
       --keep-alive-timeout T  how long an idle keep-alive connection stays
                               open, ms (default 5000; 0: until the client
@@ -91,6 +104,13 @@ const FLAGS = {
   factory: { type: 'boolean' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
+  'tls-passphrase': { type: 'string' },
+  'tls-sni': { type: 'string', multiple: true },
+  'tls-min-version': { type: 'string' },
+  'tls-max-version': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tls-request-cert': { type: 'boolean' },
+  'tls-allow-untrusted': { type: 'boolean' },
   'max-body-size': { type: 'string' },
   'keep-alive-timeout': { type: 'string' },
   'stream-timeout': { type: 'string' },
@@ -115,6 +135,33 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 
 function optional<T>(value: string | undefined, read: (v: string) => T): T | undefined {
   return value === undefined ? undefined : read(value)
+}
+
+const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const
+
+/** The TLS options the --tls-* flags give (reading the files they name). */
+function tlsOptions(values: Record<string, unknown>, cert: string, key: string, env: NodeJS.ProcessEnv): TlsOptions {
+  const flag = (name: string) => values[name] as string | undefined
+  const contexts: Record<string, { cert: Buffer; key: Buffer }> = {}
+  for (const spec of (values['tls-sni'] as string[] | undefined) ?? []) {
+    const m = /^([^=]+)=([^,]+),(.+)$/.exec(spec)
+    if (!m) throw new UsageError(`--tls-sni takes NAME=CERT,KEY, got "${spec}"`)
+    contexts[m[1]] = { cert: readFileSync(m[2]), key: readFileSync(m[3]) }
+  }
+  const ca = flag('tls-ca')
+  const requestCert = values['tls-request-cert'] === true
+  if (values['tls-allow-untrusted'] === true && !requestCert) throw new UsageError('--tls-allow-untrusted goes with --tls-request-cert')
+  return {
+    cert: readFileSync(cert),
+    key: readFileSync(key),
+    passphrase: flag('tls-passphrase') ?? env.MGNODE_TLS_PASSPHRASE,
+    minVersion: optional(flag('tls-min-version'), (v) => oneOf('tls-min-version', v, TLS_VERSIONS)),
+    maxVersion: optional(flag('tls-max-version'), (v) => oneOf('tls-max-version', v, TLS_VERSIONS)),
+    ca: ca === undefined ? undefined : readFileSync(ca),
+    requestCert,
+    rejectUnauthorized: values['tls-allow-untrusted'] !== true,
+    contexts,
+  }
 }
 
 function workers(flag: string | undefined, env: NodeJS.ProcessEnv): number {
@@ -160,7 +207,7 @@ export function parse(argv: string[], env: NodeJS.ProcessEnv): Command {
       shutdownTimeout: optional(values['shutdown-timeout'], (v) => parseDuration('shutdown-timeout', v, 's')),
       accessLog,
       logLevel: oneOf('log-level', values['log-level'] ?? 'info', LOG_LEVELS),
-      tls: cert && key ? { cert: readFileSync(cert), key: readFileSync(key) } : undefined,
+      tls: cert && key ? tlsOptions(values, cert, key, env) : undefined,
     },
   }
 }

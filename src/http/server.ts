@@ -8,17 +8,20 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 
 import { MgnodeError } from '../errors'
 import { LISTEN_DEFAULTS } from '../native'
-import type { ListenerInfo, TlsOptions } from '../types'
+import type { ListenerInfo, SniContext, TlsOptions } from '../types'
 import { nodeHandler, reportError } from './exchange'
 import { emitExpectation, hooksOf, watchHooks } from './server-hooks'
 import type { NodeHandler } from './exchange'
 import type { ExchangeOptions } from './exchange'
 import { sharedManager } from './shared-manager'
 
-/** Options of `createServer`: node:http's, plus `cert`/`key` (PEM) for HTTPS. */
-export interface ServerOptions {
-  cert?: string | Buffer
-  key?: string | Buffer
+/**
+ * Options of `createServer`: node:http's, plus node:https's TLS options
+ * (`cert`, `key`, `ca`, `passphrase`, `minVersion`, `maxVersion`,
+ * `requestCert`, `rejectUnauthorized`, `SNICallback`, `ALPNProtocols`):
+ * with `cert` and `key` the server is an HTTPS one.
+ */
+export interface ServerOptions extends Partial<TlsOptions> {
   keepAliveTimeout?: number
   headersTimeout?: number
   requestTimeout?: number
@@ -41,6 +44,12 @@ interface ListenOptionsLike {
 }
 
 type Callback = (err?: Error) => void
+
+/** node:https's TLS options among a server's options. */
+function tlsOptions(o: ServerOptions): TlsOptions {
+  const { cert, key, passphrase, ca, minVersion, maxVersion, requestCert, rejectUnauthorized, SNICallback, ALPNProtocols } = o
+  return { cert: cert!, key: key!, passphrase, ca, minVersion, maxVersion, requestCert, rejectUnauthorized, SNICallback, ALPNProtocols }
+}
 
 /** What `_handle` is while listening: the engine owns the socket, so there is no descriptor to give. */
 const LISTENING_HANDLE = Object.freeze({ fd: -1 })
@@ -81,7 +90,7 @@ export class MgnodeServer extends EventEmitter {
     // 'request' is an event, so an async listener's rejection would be lost
     // (emit() drops return values); capture it to answer like a throw does.
     super({ captureRejections: true })
-    if (options.cert !== undefined && options.key !== undefined) this.#tls = { cert: options.cert, key: options.key }
+    if (options.cert !== undefined && options.key !== undefined) this.#tls = tlsOptions(options)
     if (typeof options.keepAliveTimeout === 'number') this.#keepAliveTimeout = options.keepAliveTimeout
     if (typeof options.headersTimeout === 'number') this.#headersTimeout = options.headersTimeout
     if (typeof options.requestTimeout === 'number') this.#requestTimeout = options.requestTimeout
@@ -110,6 +119,17 @@ export class MgnodeServer extends EventEmitter {
   /** Tells the engine which of node:http's request-deciding events this server listens for. */
   #pushHooks(): void {
     if (this.#listener !== null) sharedManager().setHooks(this.#listener.id, hooksOf(this))
+  }
+
+  /**
+   * Serves `context` to clients asking for `hostname` (SNI; `*` stands for
+   * one label), as node:https's `server.addContext`: options (`{ cert, key }`)
+   * or a context from `tls.createSecureContext`.
+   */
+  addContext(hostname: string, context: SniContext): void {
+    if (this.#tls === undefined) throw new MgnodeError('ERR_MGNODE_TLS', 'addContext needs an HTTPS server (cert and key)')
+    this.#tls.contexts = { ...this.#tls.contexts, [hostname]: context }
+    if (this.#listener !== null) sharedManager().addContext(this.#listener.id, hostname, context)
   }
 
   /**

@@ -13,6 +13,7 @@ import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 import type { Reply } from '../reply'
+import { addTlsMembers } from '../tls/session'
 import type { EngineRequest } from '../types'
 
 /** Pending bytes that force a crossing to the engine. */
@@ -108,7 +109,10 @@ export class EngineSocket extends EventEmitter {
     this.localAddress = req.localAddress
     this.localPort = req.localPort
     this.bytesRead = req.body.length
-    if (req.tls) this.encrypted = true
+    if (req.tls) {
+      this.encrypted = true
+      addTlsMembers(this, reply)
+    }
   }
 
   /**

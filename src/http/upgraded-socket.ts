@@ -15,6 +15,7 @@
 import { Duplex } from 'node:stream'
 
 import type { Reply, ReplyObserver } from '../reply'
+import { addTlsMembers } from '../tls/session'
 import type { EngineRequest } from '../types'
 
 type Callback = (err?: Error | null) => void
@@ -53,7 +54,10 @@ export class UpgradedSocket extends Duplex implements ReplyObserver {
     this.remoteFamily = req.remoteAddress.includes(':') ? 'IPv6' : 'IPv4'
     this.localAddress = req.localAddress
     this.localPort = req.localPort
-    if (req.tls) this.encrypted = true
+    if (req.tls) {
+      this.encrypted = true
+      addTlsMembers(this, reply)
+    }
   }
 
   get readyState(): string {

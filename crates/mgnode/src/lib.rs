@@ -7,6 +7,8 @@
 //!   chunked decoding, request bodies and the responses the engine writes itself.
 //! - [`bridge`]: what crosses threads: the command channel and doorbell into
 //!   the engine, the request sinks out of it, and the registry of managers.
+//! - [`tls`]: TLS for `https://` listeners: rustls behind Mongoose's custom
+//!   TLS hooks, and the pool that makes expensive handshakes off the engine thread.
 //! - [`js`]: the classes and constants JavaScript sees (`Manager`,
 //!   `Responder`, `EventSink`, the batch encoding).
 
@@ -21,3 +23,4 @@ mod bridge;
 mod engine;
 mod http;
 pub mod js;
+mod tls;

@@ -109,17 +109,6 @@ const FIXES: &[Fix] = &[
   },
   Fix {
     epoll: false,
-    why: "ECDSA CertificateVerify signatures in shortest DER (OpenSSL clients reject ~1 handshake in 256 otherwise)",
-    first: "neg1 = !!(sig[0] & 0x80);",
-    last: "verify[7] = (uint8_t) sigsz;",
-    with: "(void) neg1; (void) neg2;\n    \
-           sigsz = mgn_ecdsa_sig_der(sig, verify + 8);\n    \
-           verifysz = 8U + sigsz;\n    \
-           verify[3] = (uint8_t) (sigsz + 4);\n    \
-           verify[7] = (uint8_t) sigsz;",
-  },
-  Fix {
-    epoll: false,
     why: "I/O buffers allocated without zeroing (see shim/alloc.c)",
     first: "void *p = mg_calloc(1, new_size);",
     last: "void *p = mg_calloc(1, new_size);",
@@ -155,46 +144,10 @@ const FIXES: &[Fix] = &[
     last: "      mg_bzero(io->buf, io->size);\n      mg_free(io->buf);\n      io->buf = (unsigned char *) p;",
     with: "      mg_bzero(io->buf, io->len);\n      mg_free(io->buf);\n      io->buf = (unsigned char *) p;",
   },
-  Fix {
-    epoll: false,
-    why: "a TLS listener closes at once a connection whose first byte cannot start a handshake",
-    first: "uint16_t cipher_suites_len;",
-    last: "uint16_t cipher_suites_len;",
-    // Plain HTTP sent to an https:// port used to wait for a record of
-    // "GE" = 18245 bytes, until a timeout; Node's TLS closes at once.
-    with: "uint16_t cipher_suites_len;\n  \
-           if (rio->len > 0 && rio->buf[0] != MG_TLS_HANDSHAKE) {\n    \
-           mg_error(c, \"not a TLS handshake\");\n    \
-           return -1;\n  \
-           }",
-  },
-  // RSA signing by CRT failed on every key, so no RSA certificate could
-  // complete a handshake. Two faults, both in `mg_rsa_crt_sign`:
-  Fix {
-    epoll: false,
-    why: "RSA-CRT: the modulus length check read the i31 header word as a plain bit count",
-    first: "if (xlen != ((t2[0] + 7) >> 3)) goto done;",
-    last: "if (xlen != ((t2[0] + 7) >> 3)) goto done;",
-    // i31 header: announced bit length 31k + r stored as (k << 5) | r.
-    with: "if (xlen != ((((t2[0] >> 5) * 31 + (t2[0] & 31)) + 7) >> 3)) goto done;",
-  },
-  Fix {
-    epoll: false,
-    why: "RSA-CRT: the self-check decoded p over the top half of the signature before reading it",
-    first: "ok = rsa_i31_eq(t1, c2);",
-    last: "ok &= rsa_i31_eq(t1, c1);",
-    // s = s2 + q*h is twice a factor's length and spills into mp's slot;
-    // decode p into t2's slot, free by now, instead.
-    with: "ok = rsa_i31_eq(t1, c2);\n  \
-           br_i31_decode(t2, p, plen);\n  \
-           br_i31_reduce(t1, s2, t2);\n  \
-           ok &= rsa_i31_eq(t1, c1);",
-  },
 ];
 
 /// Declares the shim functions the fixes call, ahead of Mongoose's code.
 const PRELUDE: &str = "#include <stddef.h>\n#include <stdint.h>\n\
-                       size_t mgn_ecdsa_sig_der(const uint8_t sig[64], uint8_t out[72]);\n\
                        void *mgn_iobuf_alloc(size_t size);\n\
                        void mgn_wipe(void *buf, size_t len);\n\
                        struct mg_connection;\n\

@@ -7,6 +7,7 @@
 
 #include "mongoose.h"
 #include "active_set.h"
+#include "tls.h"
 
 #ifndef FD
 #define FD(c_) ((MG_SOCKET_TYPE) (size_t) (c_)->fd)
@@ -23,6 +24,15 @@ int mgn_ev_close(void) { return MG_EV_CLOSE; }
 int mgn_ev_peer_done(void) { return MG_EV_USER; }
 
 void mgn_peer_done(struct mg_connection *c) {
+  /* Under TLS the end of the stream comes after what TLS still holds. */
+  if (c->is_tls && c->tls != NULL) {
+    mgn_tls_transport_eof(c);
+    return;
+  }
+  mgn_peer_done_now(c);
+}
+
+void mgn_peer_done_now(struct mg_connection *c) {
   /* Reading stops for good (the engine never resumes a finished connection). */
   c->is_full = 1;
   mgn_active_mark(c);
@@ -94,16 +104,6 @@ uint16_t mgn_conn_addr(const struct mg_connection *c, bool remote,
 }
 
 bool mgn_conn_is_tls(const struct mg_connection *c) { return c->is_tls; }
-
-int mgn_conn_tls_init(struct mg_connection *c, const char *cert, size_t cert_len,
-                      const char *key, size_t key_len) {
-  struct mg_tls_opts opts;
-  memset(&opts, 0, sizeof(opts));
-  opts.cert = mg_str_n(cert, cert_len);
-  opts.key = mg_str_n(key, key_len);
-  mg_tls_init(c, &opts);
-  return c->is_closing ? -1 : 0;
-}
 
 const uint8_t *mgn_recv_buf(const struct mg_connection *c, size_t *len) {
   *len = c->recv.len;

@@ -27,6 +27,8 @@ int mgn_ev_close(void);
  * reading and tells the handler, so what the peer asked for is still answered. */
 int mgn_ev_peer_done(void);
 void mgn_peer_done(struct mg_connection *c);
+/* mgn_peer_done's work, once TLS has handed on everything it held. */
+void mgn_peer_done_now(struct mg_connection *c);
 
 /* Manager lifetime. Returns NULL on allocation failure. */
 struct mg_mgr *mgn_mgr_new(int log_level);
@@ -51,8 +53,6 @@ void mgn_conn_set_data(struct mg_connection *c, void *data);
 uint16_t mgn_conn_addr(const struct mg_connection *c, bool remote,
                        uint8_t ip[16], bool *is_ip6);
 bool mgn_conn_is_tls(const struct mg_connection *c);
-int mgn_conn_tls_init(struct mg_connection *c, const char *cert, size_t cert_len,
-                      const char *key, size_t key_len);
 
 /* Receive buffer: bytes read and not yet consumed. */
 const uint8_t *mgn_recv_buf(const struct mg_connection *c, size_t *len);
@@ -95,12 +95,5 @@ void *mgn_iobuf_alloc(size_t size);
 
 /* Zeroes len bytes at buf as Mongoose's mg_bzero does, at memset's speed; never elided. */
 void mgn_wipe(void *buf, size_t len);
-
-/*
- * Writes an ECDSA signature (r then s, 32 bytes each, big-endian) as the DER
- * SEQUENCE TLS expects, in its shortest form; returns its length (at most 72).
- * Pure function: callable from any thread. See ecdsa_der.c.
- */
-size_t mgn_ecdsa_sig_der(const uint8_t sig[64], uint8_t out[72]);
 
 #endif

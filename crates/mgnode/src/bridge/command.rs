@@ -8,6 +8,9 @@ use napi_derive::napi;
 use crate::bridge::request_sink::RequestSink;
 use crate::engine::payload::Payload;
 use crate::http::request_head::Limits;
+use crate::tls::context::Context;
+use crate::tls::listener::ListenerTls;
+use crate::tls::offload::HelloDone;
 
 /// Flags of a write: bits of the `flags` number of `Responder.write` and friends.
 #[napi]
@@ -48,7 +51,8 @@ pub struct Timeouts {
 #[derive(Clone)]
 pub struct ListenerConfig {
   pub limits: Limits,
-  pub tls: Option<(Vec<u8>, Vec<u8>)>,
+  /// Present on `https://` listeners.
+  pub tls: Option<Arc<ListenerTls>>,
   pub timeouts: Timeouts,
 }
 
@@ -131,6 +135,12 @@ pub enum Command {
   Ack { conn: u64, bytes: usize },
   /// Stop accepting, let in-flight responses finish for `grace_ms`, then close everything.
   Shutdown { grace_ms: u64 },
+  /// The handshake pool made a connection's first flight.
+  TlsHello { conn: u64, done: Box<HelloDone> },
+  /// JavaScript's `SNICallback` chose a context (`None`: the default), or failed.
+  TlsChoose { conn: u64, context: Option<Arc<Context>>, fail: bool },
+  /// A context for server names matching `name` (node's `server.addContext`).
+  TlsAddContext { listener: u64, name: String, context: Arc<Context> },
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 
 use std::io::IoSlice;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::os::raw::c_char;
 
 use mongoose_sys as sys;
 
@@ -117,19 +116,6 @@ impl MgConn {
 
   pub fn is_closing(self) -> bool {
     unsafe { sys::mgn_is_closing(self.0) }
-  }
-
-  pub fn tls_init(self, cert: &[u8], key: &[u8]) -> bool {
-    let rc = unsafe {
-      sys::mgn_conn_tls_init(
-        self.0,
-        cert.as_ptr() as *const c_char,
-        cert.len(),
-        key.as_ptr() as *const c_char,
-        key.len(),
-      )
-    };
-    rc == 0
   }
 
   /// `(address, port)` of the peer (`remote`) or of our side.

@@ -15,6 +15,8 @@ use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+#[cfg(test)]
+mod build_fixes_test;
 pub mod connection;
 pub mod file_sender;
 mod intake;
@@ -34,6 +36,7 @@ use crate::bridge::request_sink::{Peer, RequestSink};
 use crate::engine::connection::Connection;
 use crate::engine::listeners::Listener;
 use crate::engine::mg_conn::MgConn;
+use crate::tls;
 
 /// Below this many unsent bytes a connection counts as drained.
 const LOW_WATER: usize = 64 * 1024;
@@ -119,6 +122,7 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ear: BellReceiver, re
   let _ = ready.send(true);
   loop {
     let timeout = if handle.may_sleep() { POLL_MS } else { 0 };
+    tls::budget::new_pass();
     // SAFETY: `mgr` is live until `mgn_mgr_free` below, and this is its thread.
     unsafe { sys::mgn_poll(mgr, timeout) };
     let done = ENGINE.with(|e| e.borrow_mut().as_mut().map(|engine| engine.after_poll(mgr)).unwrap_or(true));
@@ -204,11 +208,9 @@ impl Engine {
       conn.close_now();
       return;
     }
-    if let Some((cert, key)) = &listener.config.tls {
-      if !conn.tls_init(cert, key) {
-        conn.close_now();
-        return;
-      }
+    if let Some(tls) = &listener.config.tls {
+      // SAFETY: Mongoose passed this live connection to the accept event.
+      unsafe { tls::attach(conn.as_ptr(), conn.id(), tls, &self.handle) };
     }
     let (remote_address, remote_port) = conn.addr(true);
     let (local_address, local_port) = conn.addr(false);
@@ -300,6 +302,38 @@ impl Engine {
       Command::CloseIdle { listener } => self.close_idle(listener),
       Command::CloseListener { listener, linger, reply } => self.close_listener_then(listener, linger, reply),
       Command::Shutdown { grace_ms } => self.shutdown(grace_ms),
+      Command::TlsHello { conn, done } => {
+        let outcome = self.with_tls(conn, |c| unsafe { tls::hello_done(c, *done) });
+        self.after_tls(conn, outcome);
+      }
+      Command::TlsChoose { conn, context, fail } => {
+        let outcome = self.with_tls(conn, |c| unsafe { tls::chosen(c, context, fail) });
+        self.after_tls(conn, outcome);
+      }
+      Command::TlsAddContext { listener, name, context } => {
+        if let Some(tls) = self.listeners.get(&listener).and_then(|l| l.config.tls.as_ref()) {
+          tls.add_context(&name, context);
+        }
+      }
+    }
+  }
+
+  /// Runs `f` on a connection's Mongoose pointer if it is still open; a
+  /// handshake result for a connection that closed meanwhile is dropped.
+  fn with_tls(&mut self, id: u64, f: impl FnOnce(*mut sys::mg_connection) -> tls::Outcome) -> tls::Outcome {
+    // SAFETY (for the callers' closures): the pointer is a live connection
+    // of this thread's manager (it is in `conns` until its close event), and
+    // no Mongoose hook is running between polls.
+    self.conns.get(&id).map(|c| f(c.conn().as_ptr())).unwrap_or_default()
+  }
+
+  /// Acts on what carrying on a handshake produced.
+  fn after_tls(&mut self, id: u64, outcome: tls::Outcome) {
+    if outcome.read {
+      self.process(id);
+    }
+    if outcome.peer_done {
+      self.on_peer_done(id);
     }
   }
 

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{AsyncTask, Buffer, Function};
+use napi::bindgen_prelude::{AsyncTask, Function};
 use napi::{Env, Error, Result, Status, Task};
 use napi_derive::napi;
 
@@ -15,6 +15,8 @@ use crate::bridge::request_sink::RequestSink;
 use crate::engine;
 use crate::http::request_parser::Limits;
 use crate::js::event_sink::EventSink;
+use crate::js::tls::TlsContext;
+use crate::tls::listener::ListenerTls;
 
 /// How long `listen` waits for the Mongoose thread to answer.
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,17 +50,10 @@ pub struct NativeListenOptions {
   pub request_timeout: Option<u32>,
   pub keep_alive_timeout: Option<u32>,
   pub stream_timeout: Option<u32>,
-  /// PEM certificate chain; with `tlsKey`, makes this an HTTPS listener.
-  pub tls_cert: Option<Buffer>,
-  pub tls_key: Option<Buffer>,
 }
 
 impl NativeListenOptions {
-  fn into_config(self) -> ListenerConfig {
-    let tls = match (self.tls_cert, self.tls_key) {
-      (Some(cert), Some(key)) => Some((cert.to_vec(), key.to_vec())),
-      _ => None,
-    };
+  fn into_config(self, tls: Option<Arc<ListenerTls>>) -> ListenerConfig {
     ListenerConfig {
       limits: Limits {
         max_body: self.max_body_size.map(|n| n.max(0.0) as u64).unwrap_or(16 << 20),
@@ -155,13 +150,31 @@ impl Manager {
   /// IPv6 hosts in brackets). `onEvents` is called with no arguments whenever
   /// the returned sink has events to take. Without `onEvents`, requests wait
   /// until a sink is attached with `attachSink` (worker threads).
+  ///
+  /// `https://` listeners need `tls`, their default context. With `sni`,
+  /// each handshake that names a server calls `sni([connId, servername])`,
+  /// which answers with `tlsChoose` (node's `SNICallback`).
   #[napi]
   pub fn listen(
     &self,
     url: String,
     options: NativeListenOptions,
     on_events: Option<Function<(), ()>>,
+    tls: Option<&TlsContext>,
+    sni: Option<Function<(f64, String), ()>>,
   ) -> Result<ListenResult> {
+    let tls = match tls {
+      Some(context) => {
+        let ask = match sni {
+          Some(f) => {
+            Some(f.build_threadsafe_function::<(f64, String)>().callee_handled::<false>().weak::<true>().build()?)
+          }
+          None => None,
+        };
+        Some(Arc::new(ListenerTls::new(context.inner.clone(), ask)))
+      }
+      None => None,
+    };
     let sink = match on_events {
       Some(f) => {
         Some(Arc::new(RequestSink::new(f.build_threadsafe_function::<()>().callee_handled::<false>().build()?)))
@@ -169,7 +182,7 @@ impl Manager {
       None => None,
     };
     let (reply, answer) = crossbeam_channel::bounded(1);
-    let cmd = Command::Listen { url, config: Box::new(options.into_config()), sink: sink.clone(), reply };
+    let cmd = Command::Listen { url, config: Box::new(options.into_config(tls)), sink: sink.clone(), reply };
     let outcome = if self.handle.send(cmd) { answer.recv_timeout(CONTROL_TIMEOUT).ok() } else { None };
     match outcome {
       Some(Ok(bound)) => Ok(ListenResult {
@@ -202,6 +215,21 @@ impl Manager {
       stream_ms: stream as u64,
     };
     self.handle.send(Command::SetTimeouts { listener: listener_id as u64, timeouts });
+  }
+
+  /// Adds a TLS context for server names matching `name` (`*` stands for
+  /// one label) to an `https://` listener (node's `server.addContext`).
+  #[napi]
+  pub fn add_tls_context(&self, listener_id: i64, name: String, context: &TlsContext) {
+    self.handle.send(Command::TlsAddContext { listener: listener_id as u64, name, context: context.inner.clone() });
+  }
+
+  /// Answers a call of the listener's `sni`: the context for connection
+  /// `connId` (none: the listener's default), or `fail` to refuse it.
+  #[napi]
+  pub fn tls_choose(&self, conn_id: i64, context: Option<&TlsContext>, fail: bool) {
+    let context = context.map(|c| c.inner.clone());
+    self.handle.send(Command::TlsChoose { conn: conn_id as u64, context, fail });
   }
 
   /// Closes the listener's keep-alive connections that are between requests.

@@ -5,3 +5,4 @@ pub mod event_batch;
 pub mod event_sink;
 pub mod manager;
 pub mod responder;
+pub mod tls;

@@ -15,6 +15,8 @@ use crate::bridge::command::{BatchedWrite, Command, WriteBatch};
 use crate::bridge::loop_handle::LoopHandle;
 use crate::bridge::registry;
 use crate::engine::payload::Payload;
+use crate::js::tls::TlsSession;
+use crate::tls::sessions;
 
 /// Writes responses for connections of one manager, from any thread.
 ///
@@ -122,6 +124,13 @@ impl Responder {
   #[napi]
   pub fn reset(&self, conn_id: i64) {
     self.send(Command::Reset { conn: conn_id as u64 });
+  }
+
+  /// What the handshake of TLS connection `connId` settled; null before its
+  /// handshake is over, after it closed, and on plain connections.
+  #[napi]
+  pub fn tls_session(&self, conn_id: i64) -> Option<TlsSession> {
+    sessions::lookup(&self.handle, conn_id as u64).map(|s| TlsSession::from(&*s))
   }
 
   /// Tells the engine JavaScript has read `bytes` more of a connection's
