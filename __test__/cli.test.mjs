@@ -120,7 +120,7 @@ test.serial('--help prints usage with every flag, and says flags win over the en
   t.regex(r.stdout, /Usage: mgnode \[options\] <module>\[:name\]/)
   const flags = [
     '-l, --listen', '-w, --workers', '--factory', '--tls-cert', '--tls-key', '--max-body-size', '--keep-alive-timeout',
-    '--stream-timeout', '--shutdown-timeout', '--access-log ', '--access-log-file', '--log-level', '-h, --help', '-v, --version',
+    '--stall-timeout', '--stream-timeout', '--shutdown-timeout', '--access-log ', '--access-log-file', '--log-level', '-h, --help', '-v, --version',
   ]
   for (const flag of flags) t.true(r.stdout.includes(flag), `--help lacks ${flag}`)
   for (const name of ['PORT', 'HOST', 'WEB_CONCURRENCY']) t.true(r.stdout.includes(name), `--help lacks ${name}`)
@@ -536,8 +536,8 @@ test.serial('--max-body-size: a larger body gets 413, a body within it is read',
   await cli.stop()
 })
 
-test.serial('--stream-timeout: a response to a client that stopped reading is aborted', async (t) => {
-  const cli = await start(t, [fixture('cli-app.cjs'), '-w', '1', '-l', '0', '--stream-timeout', '500ms'])
+test.serial('--stall-timeout: a response to a client that stopped reading is aborted', async (t) => {
+  const cli = await start(t, [fixture('cli-app.cjs'), '-w', '1', '-l', '0', '--stall-timeout', '500'])
   const { hostname, port } = new URL(cli.url)
   const socket = net.connect(Number(port), hostname)
   t.teardown(() => socket.destroy())

@@ -189,7 +189,7 @@ test('header timeout is not reset by a slow drip of header bytes', async (t) => 
   t.true(closedEarly, 'a client dripping header bytes kept the connection open for 5 s (headersTimeout 300 ms)')
 })
 
-test('streamTimeout: a client that stops reading a streamed response gets aborted', async (t) => {
+test('stallTimeout: a client that stops reading a streamed response gets aborted', async (t) => {
   const closed = deferred()
   let total = 0
   let state = 'writing'
@@ -213,7 +213,7 @@ test('streamTimeout: a client that stops reading a streamed response gets aborte
         state = `drain rejected: ${err.message}`
       })
     },
-    { streamTimeout: 300 },
+    { stallTimeout: 300 },
   )
   const client = await RawClient.connect(port)
   t.teardown(() => client.destroy())

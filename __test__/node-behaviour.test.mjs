@@ -87,7 +87,7 @@ both('a client that disconnects mid-stream: req and res close, the interval is c
   t.is(next.body.toString(), 'after')
 })
 
-test('streamTimeout: a client that never reads is dropped and the response closes; others are still served', async (t) => {
+test('stallTimeout: a client that never reads is dropped and the response closes; others are still served', async (t) => {
   const total = 64 * 1024 * 1024
   const closed = deferred()
   let written = 0
@@ -113,7 +113,7 @@ test('streamTimeout: a client that never reads is dropped and the response close
       res.on('close', () => closed.resolve({ writableFinished: res.writableFinished, written }))
       pump()
     },
-    { streamTimeout: 1 },
+    { stallTimeout: 1000 },
   )
   t.teardown(() => server.close())
   const { localAddr } = await server.listen('http://127.0.0.1:0')

@@ -116,6 +116,7 @@ test('close() drains in-flight requests on workers before stopping them', async 
 })
 
 test('1 MiB bodies from worker threads arrive intact; close() with one client not reading still ends and stops the workers', async (t) => {
+  // The deprecated seconds form (streamTimeout), which must still work.
   const server = new Server(fixture('big-app.cjs'), { workers: 2, streamTimeout: 1 })
   const { localAddr } = await server.listen('http://127.0.0.1:0')
   const port = localAddr[1]

@@ -41,7 +41,7 @@ async function serve(o: CliOptions, log: Logger): Promise<number> {
     factory: o.factory,
     maxBodySize: o.maxBodySize,
     keepAliveTimeout: o.keepAliveTimeout,
-    streamTimeout: o.streamTimeout,
+    stallTimeout: o.stallTimeout,
     shutdownTimeout: o.shutdownTimeout,
     tls: o.tls,
     accessLog: o.accessLog ? { format: o.accessLog.format, destination: o.accessLog.file } : undefined,

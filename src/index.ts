@@ -7,7 +7,7 @@
  * - `Manager` / `Reply`: the low-level engine API (fastest path).
  */
 export { serve, Server, WSGIServer } from './serve'
-export type { ServerOptions, App } from './serve'
+export type { ServerOptions, App, RequestListenerApp, CallbackApp } from './serve'
 export type { AccessLogDestination, AccessLogFormat, AccessLogOptions, AccessLogSetting } from './access-log'
 export { createServer, MgnodeServer } from './http/server'
 export type { ServerOptions as CreateServerOptions, AddressInfo } from './http/server'

@@ -34,7 +34,7 @@ function nativeOptions(options: ListenOptions): NativeListenOptions {
     headersTimeout: options.headersTimeout,
     requestTimeout: options.requestTimeout,
     keepAliveTimeout: options.keepAliveTimeout,
-    streamTimeout: options.streamTimeout,
+    streamTimeout: options.stallTimeout ?? options.streamTimeout,
   }
 }
 
@@ -147,7 +147,7 @@ export class Manager {
    * Changes a listener's timeouts (ms; 0 turns one off); those not given keep
    * the defaults `listen` uses. @internal
    */
-  setTimeouts(listenerId: number, t: Pick<ListenOptions, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout' | 'streamTimeout'>): void {
+  setTimeouts(listenerId: number, t: Pick<ListenOptions, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout' | 'stallTimeout'>): void {
     if (this.#closing !== null) return
     const d = LISTEN_DEFAULTS
     this.native.setTimeouts(
@@ -155,7 +155,7 @@ export class Manager {
       t.headersTimeout ?? d.headersTimeout,
       t.requestTimeout ?? d.requestTimeout,
       t.keepAliveTimeout ?? d.keepAliveTimeout,
-      t.streamTimeout ?? d.streamTimeout,
+      t.stallTimeout ?? d.stallTimeout,
     )
   }
 

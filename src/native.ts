@@ -25,7 +25,7 @@ export const LISTEN_DEFAULTS = Object.freeze({
   headersTimeout: binding.DEFAULT_HEADERS_TIMEOUT,
   requestTimeout: binding.DEFAULT_REQUEST_TIMEOUT,
   keepAliveTimeout: binding.DEFAULT_KEEP_ALIVE_TIMEOUT,
-  streamTimeout: binding.DEFAULT_STREAM_TIMEOUT,
+  stallTimeout: binding.DEFAULT_STREAM_TIMEOUT,
   maxHeaderSize: binding.DEFAULT_MAX_HEADER_SIZE,
   maxHeaders: binding.DEFAULT_MAX_HEADERS,
 })

@@ -2,9 +2,12 @@
  * `Server` and `serve()`: run an existing app on mgnode, on the main thread
  * or in worker threads. The counterpart of cymongoose's `WSGIServer`/`serve`.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
 import { AccessLog, accessLogOptions, openDestination } from './access-log'
 import type { AccessLogSetting, LogOutput, ResolvedAccessLog } from './access-log'
 import { createHandler } from './app-handler'
+import type { FetchApp } from './fetch'
 import type { Handler } from './dispatch'
 import { MgnodeError } from './errors'
 import type { MgnodeWarning } from './errors'
@@ -49,7 +52,15 @@ export interface ServerOptions {
    * Off by default.
    */
   accessLog?: AccessLogSetting
-  /** Seconds a streaming response may wait on a client that stopped reading. Default 5. */
+  /**
+   * ms a response may make no progress because its client stopped reading,
+   * before its connection is aborted (0: never). Default 5000.
+   */
+  stallTimeout?: number
+  /**
+   * @deprecated Seconds, the old form of `stallTimeout` (which is in ms, as
+   * every other timeout): still honoured when `stallTimeout` is not given.
+   */
   streamTimeout?: number
   /** Largest request body in bytes (413 above). Default 16 MiB. */
   maxBodySize?: number
@@ -82,7 +93,19 @@ export interface ServerOptions {
  * specifier exporting one (`'./app.js'`, `'./app'`, `'./app.js:server'` for a
  * named export).
  */
-export type App = unknown
+/** A Node request listener, as `http.createServer` takes: Express and Connect apps are ones. */
+export type RequestListenerApp = (req: IncomingMessage, res: ServerResponse) => unknown
+
+/** An app object that gives its request listener: Koa's `callback()`, or one with `handle(req, res)`. */
+export type CallbackApp = { callback(): RequestListenerApp } | { handle(req: IncomingMessage, res: ServerResponse): unknown }
+
+/**
+ * What `Server` and `serve` run: a request listener (Express, Connect), an
+ * app with `callback()` (Koa) or `handle()`, a fetch app (Hono, `{ fetch }`,
+ * or a function marked with `markFetch`), or the specifier of a module that
+ * exports one as `default` or `app` (needed for `workers` > 1).
+ */
+export type App = RequestListenerApp | CallbackApp | FetchApp | string
 
 /**
  * Serves an app on mgnode.
@@ -109,6 +132,8 @@ export class Server {
   /** Why the server stopped on its own (the workers could not be kept up), if it did. */
   #failure: Error | null = null
   #onFailure: ((err: Error) => void) | null = null
+  /** Ends `run()`'s wait when `close()` is called elsewhere. */
+  #onClose: (() => void) | null = null
   #log: ResolvedAccessLog | null
   #logOutput: LogOutput | null = null
   #accessLog: AccessLog | undefined = undefined
@@ -157,10 +182,10 @@ export class Server {
   }
 
   /**
-   * Serves until SIGINT or SIGTERM, then drains in-flight requests and
-   * resolves. Rejects if the server had to stop on its own: its workers
-   * failed to start again and again (code `ERR_MGNODE_WORKERS_GAVE_UP`,
-   * after a graceful close).
+   * Serves until SIGINT or SIGTERM (or until `close()` is called elsewhere),
+   * then drains in-flight requests and resolves. Rejects if the server had
+   * to stop on its own: its workers failed to start again and again (code
+   * `ERR_MGNODE_WORKERS_GAVE_UP`, after a graceful close).
    */
   async run(): Promise<void> {
     let stop = (): void => {}
@@ -170,8 +195,13 @@ export class Server {
           reject(this.#failure)
           return
         }
+        if (this.#closing !== null) {
+          resolve()
+          return
+        }
         stop = (): void => resolve()
         this.#onFailure = reject
+        this.#onClose = stop
         process.on('SIGINT', stop)
         process.on('SIGTERM', stop)
       })
@@ -180,6 +210,7 @@ export class Server {
       throw err
     } finally {
       this.#onFailure = null
+      this.#onClose = null
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
     }
@@ -201,8 +232,14 @@ export class Server {
         this.#accessLog?.flush()
         this.#logOutput?.close()
       })()
+      this.#onClose?.()
     }
     return this.#closing
+  }
+
+  /** The address of the first listener (`[host, port]`), or null before `listen()`. */
+  get localAddr(): [string, number] | null {
+    return this.listeners[0]?.localAddr ?? null
   }
 
   /** Thread ids of running workers (empty without workers). */
@@ -217,7 +254,7 @@ export class Server {
       maxBodySize: o.maxBodySize,
       keepAliveTimeout: o.keepAliveTimeout,
       headersTimeout: o.headersTimeout,
-      streamTimeout: Math.round((o.streamTimeout ?? 5) * 1000),
+      stallTimeout: o.stallTimeout ?? (o.streamTimeout === undefined ? undefined : Math.round(o.streamTimeout * 1000)),
     }
   }
 
@@ -284,17 +321,32 @@ export class Server {
 export const WSGIServer = Server
 
 /**
- * Serves `app` on `url` until SIGINT/SIGTERM, then drains and resolves.
+ * Serves `app` on `url`, and goes on serving until SIGINT or SIGTERM, when it
+ * drains in-flight requests and stops. Resolves once it is listening, with
+ * the `Server`: `localAddr` gives the port (port 0 picks a free one) and
+ * `close()` stops it early. If the server ever has to give up (its workers
+ * cannot be started), the error is reported and the process exits with a
+ * non-zero code, as for an uncaught error.
  *
  * ```js
  * const { serve } = require('mgnode')
  * serve(app, 'http://0.0.0.0:8000')
- * serve('./app.js', 'http://0.0.0.0:8000', { workers: 4 })
+ * serve('./app.js', 'http://0.0.0.0:8000', { workers: 4 }).then((server) => console.log(server.localAddr))
  * ```
  */
 export async function serve(app: App, url: string, options: ServerOptions = {}): Promise<Server> {
   const server = new Server(app, options)
-  await server.listen(url)
-  await server.run()
+  try {
+    await server.listen(url)
+  } catch (err) {
+    await server.close()
+    throw err
+  }
+  server.run().catch((err: unknown) => {
+    // Nothing awaits run() here: a server that gave up must still end the process, loudly.
+    process.nextTick(() => {
+      throw err
+    })
+  })
   return server
 }

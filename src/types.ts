@@ -69,9 +69,11 @@ export interface ListenOptions {
   /** Milliseconds an idle keep-alive connection is kept open. Default 5 000. */
   keepAliveTimeout?: number
   /**
-   * Milliseconds a streaming response may wait for a client that stopped reading
-   * before the connection is aborted. 0 disables. Default 5 000.
+   * Milliseconds a response may make no progress because its client stopped
+   * reading before the connection is aborted. 0 disables. Default 5 000.
    */
+  stallTimeout?: number
+  /** @deprecated The same as `stallTimeout` (ms), its old name. */
   streamTimeout?: number
 }
 

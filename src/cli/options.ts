@@ -53,8 +53,9 @@ Options:
       --keep-alive-timeout T  how long an idle keep-alive connection stays
                               open, ms (default 5000; 0: until the client
                               closes it)
-      --stream-timeout T      abort a response whose client stopped reading
-                              for T seconds (default 5; 0: never)
+      --stall-timeout T       abort a response whose client stopped reading
+                              for T, ms (default 5000; 0: never)
+      --stream-timeout T      deprecated: --stall-timeout in seconds
       --shutdown-timeout T    on SIGINT/SIGTERM, seconds in-flight requests
                               get to finish before their connections are cut
                               (default 10)
@@ -87,8 +88,8 @@ export interface CliOptions {
   maxBodySize: number | undefined
   /** ms. */
   keepAliveTimeout: number | undefined
-  /** seconds, as `ServerOptions.streamTimeout` takes it. */
-  streamTimeout: number | undefined
+  /** ms, as `ServerOptions.stallTimeout` takes it. */
+  stallTimeout: number | undefined
   /** ms. */
   shutdownTimeout: number | undefined
   accessLog: { format: AccessLogFormat; file: string | undefined } | null
@@ -113,6 +114,7 @@ const FLAGS = {
   'tls-allow-untrusted': { type: 'boolean' },
   'max-body-size': { type: 'string' },
   'keep-alive-timeout': { type: 'string' },
+  'stall-timeout': { type: 'string' },
   'stream-timeout': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
   'access-log': { type: 'string' },
@@ -203,7 +205,9 @@ export function parse(argv: string[], env: NodeJS.ProcessEnv): Command {
       factory: values.factory ?? false,
       maxBodySize: optional(values['max-body-size'], (v) => positiveInt('--max-body-size', v)),
       keepAliveTimeout: optional(values['keep-alive-timeout'], (v) => parseDuration('keep-alive-timeout', v, 'ms')),
-      streamTimeout: optional(values['stream-timeout'], (v) => parseDuration('stream-timeout', v, 's') / 1000),
+      stallTimeout:
+        optional(values['stall-timeout'], (v) => parseDuration('stall-timeout', v, 'ms')) ??
+        optional(values['stream-timeout'], (v) => parseDuration('stream-timeout', v, 's')),
       shutdownTimeout: optional(values['shutdown-timeout'], (v) => parseDuration('shutdown-timeout', v, 's')),
       accessLog,
       logLevel: oneOf('log-level', values['log-level'] ?? 'info', LOG_LEVELS),

@@ -4,6 +4,8 @@
  * `serverFactory`) and tools (supertest) use.
  */
 import { EventEmitter } from 'node:events'
+import type * as http from 'node:http'
+import type * as net from 'node:net'
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 
 import { MgnodeError } from '../errors'
@@ -19,15 +21,16 @@ import { sharedManager } from './shared-manager'
  * Options of `createServer`: node:http's, plus node:https's TLS options
  * (`cert`, `key`, `ca`, `passphrase`, `minVersion`, `maxVersion`,
  * `requestCert`, `rejectUnauthorized`, `SNICallback`, `ALPNProtocols`):
- * with `cert` and `key` the server is an HTTPS one.
+ * with `cert` and `key` the server is an HTTPS one. Of node:http's own,
+ * `keepAliveTimeout`, `headersTimeout`, `requestTimeout` and `maxHeaderSize`
+ * are the engine's; the others are accepted and have no effect (parsing is
+ * always strict, `Host` always required on HTTP/1.1, sockets never delay
+ * small writes). Custom `IncomingMessage`/`ServerResponse` classes are not
+ * supported: the objects are node:http's own, so Express's prototypes work.
  */
-export interface ServerOptions extends Partial<TlsOptions> {
-  keepAliveTimeout?: number
-  headersTimeout?: number
-  requestTimeout?: number
+export interface ServerOptions extends Partial<TlsOptions>, Omit<http.ServerOptions, 'IncomingMessage' | 'ServerResponse'> {
   /** Largest request body accepted, in bytes (413 above it). Default: no limit, as node:http. */
   maxBodySize?: number
-  [option: string]: unknown
 }
 
 export interface AddressInfo {
@@ -68,11 +71,14 @@ function errnoError(code: string, message: string): NodeJS.ErrnoException {
  * createServer((req, res) => res.end('hello')).listen(3000, () => console.log('ready'))
  * ```
  */
-export class MgnodeServer extends EventEmitter {
+export class MgnodeServer extends EventEmitter implements http.Server {
   timeout = 0
+  /** As `net.Server#maxConnections`. */
+  declare maxConnections: number
 
   #tls: TlsOptions | undefined
   #maxBodySize: number | undefined
+  #maxHeaderSize: number | undefined
   #listener: ListenerInfo | null = null
   /** The listener being closed: its connections still serve until they are gone, as on node:http. */
   #closingId: number | null = null
@@ -95,6 +101,7 @@ export class MgnodeServer extends EventEmitter {
     if (typeof options.headersTimeout === 'number') this.#headersTimeout = options.headersTimeout
     if (typeof options.requestTimeout === 'number') this.#requestTimeout = options.requestTimeout
     this.#maxBodySize = options.maxBodySize
+    this.#maxHeaderSize = options.maxHeaderSize
     if (listener) this.on('request', listener)
     this.#exchange = {
       server: this,
@@ -287,9 +294,19 @@ export class MgnodeServer extends EventEmitter {
     if (id !== null) sharedManager().closeIdle(id)
   }
 
-  setTimeout(ms: number, cb?: () => void): this {
-    this.timeout = ms
-    if (cb) this.on('timeout', cb)
+  /**
+   * Sets `timeout` (and adds `cb` for `'timeout'`), as node:http; the engine
+   * enforces its own timeouts instead (see the README's differences).
+   */
+  setTimeout(msecs?: number, callback?: (socket: net.Socket) => void): this
+  setTimeout(callback: (socket: net.Socket) => void): this
+  setTimeout(msecs?: number | ((socket: net.Socket) => void), callback?: (socket: net.Socket) => void): this {
+    if (typeof msecs === 'function') {
+      callback = msecs
+      msecs = undefined
+    }
+    if (msecs !== undefined) this.timeout = msecs
+    if (callback) this.on('timeout', callback)
     return this
   }
 
@@ -300,6 +317,17 @@ export class MgnodeServer extends EventEmitter {
   getConnections(cb: (err: Error | null, count: number) => void): this {
     process.nextTick(cb, null, this.#handler?.openConnections() ?? 0)
     return this
+  }
+
+  /** @deprecated As on `net.Server`: use `getConnections()`. */
+  get connections(): number {
+    return this.#handler?.openConnections() ?? 0
+  }
+
+  /** `await using server = createServer(...)`: closes it, as node:http's does. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#listener === null) return
+    await new Promise<void>((resolve) => this.close(() => resolve()))
   }
 
   /** Present for compatibility; an open listener always keeps the process alive. */
@@ -315,7 +343,7 @@ export class MgnodeServer extends EventEmitter {
   #bind(host: string | undefined, port: number): ListenerInfo {
     const scheme = this.#tls ? 'https' : 'http'
     // No body limit unless asked for, as node:http (bodies stream to the app under a read budget).
-    const options = { tls: this.#tls, ...this.#timeoutOptions(), maxBodySize: this.#maxBodySize ?? Infinity }
+    const options = { tls: this.#tls, ...this.#timeoutOptions(), maxBodySize: this.#maxBodySize ?? Infinity, maxHeaderSize: this.#maxHeaderSize }
     const handler = nodeHandler((req: IncomingMessage, res: ServerResponse) => this.#request(req, res), this.#exchange)
     this.#handler = handler
     const manager = sharedManager()
