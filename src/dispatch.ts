@@ -29,7 +29,21 @@ export interface ConnectionHandler extends Handler {
    * not promise keep-alive (for adapters that write heads themselves).
    */
   closing?(): void
+  /** A connection over the listener's `maxConnections` was closed at accept (node:http's `'drop'`). */
+  dropped?(info: DroppedConnection): void
 }
+
+/** What node:http's `'drop'` event carries: both ends of a connection refused for `maxConnections`. */
+export interface DroppedConnection {
+  localAddress: string
+  localPort: number
+  localFamily: string
+  remoteAddress: string
+  remotePort: number
+  remoteFamily: string
+}
+
+const family = (address: string): string => (address.includes(':') ? 'IPv6' : 'IPv4')
 
 function isConnectionHandler(handler: Handler): handler is ConnectionHandler {
   return typeof (handler as Partial<ConnectionHandler>).connectionGone === 'function'
@@ -148,6 +162,7 @@ export class Dispatcher implements ReplyHost {
   #handler: Handler
   #connectionGone: ((connId: number) => void) | null
   #onClosing: (() => void) | null
+  #onDropped: ((info: DroppedConnection) => void) | null
   /** Set by `beginClosing()` on this thread. */
   #closing = false
   /** Raised by the thread that closes the server, which may be another one. */
@@ -169,6 +184,7 @@ export class Dispatcher implements ReplyHost {
     const connections = isConnectionHandler(handler) ? handler : null
     this.#connectionGone = connections?.connectionGone ?? null
     this.#onClosing = connections?.closing?.bind(connections) ?? null
+    this.#onDropped = connections?.dropped?.bind(connections) ?? null
   }
 
   /** True once a graceful close began: responses written from now on close their connection. */
@@ -258,6 +274,11 @@ export class Dispatcher implements ReplyHost {
         }
         continue
       }
+      if (kind === EventKind.Drop) {
+        this.#dropped(reader, at)
+        this.#at = at + 5
+        continue
+      }
       const connId = n[at + 1]
       const reply = this.replies.get(connId)
       if (kind === EventKind.Data) {
@@ -277,6 +298,20 @@ export class Dispatcher implements ReplyHost {
     }
     this.#reader = null
     this.responses.flush()
+  }
+
+  #dropped(reader: BatchReader, at: number): void {
+    const n = reader.numbers
+    const remoteAddress = reader.text(at + 3)
+    const localAddress = reader.text(at + 4)
+    this.#onDropped?.({
+      localAddress,
+      localPort: n[at + 2],
+      localFamily: family(localAddress),
+      remoteAddress,
+      remotePort: n[at + 1],
+      remoteFamily: family(remoteAddress),
+    })
   }
 
   /** Aborts every unfinished reply. */

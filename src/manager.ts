@@ -37,9 +37,20 @@ function nativeOptions(options: ListenOptions, tls: boolean): NativeListenOption
     requestTimeout: options.requestTimeout,
     keepAliveTimeout: options.keepAliveTimeout,
     streamTimeout: options.streamTimeout,
+    maxConnections: connectionLimit(options.maxConnections),
     tlsCert: material?.cert,
     tlsKey: material?.key,
   }
+}
+
+/**
+ * The engine's connection limit for a `maxConnections` value: node:http
+ * applies any positive number (`open >= max` refuses), so 2.5 lets 3 in;
+ * anything else, 0 included, means no limit.
+ */
+export function connectionLimit(max: unknown): number {
+  const n = Number(max)
+  return n > 0 && n <= 2 ** 32 - 1 ? Math.ceil(n) : 0
 }
 
 interface OpenListener {
@@ -123,6 +134,11 @@ export class Manager {
    */
   setUpgrades(listenerId: number, upgrade: boolean, connect: boolean): void {
     this.#listeners.get(listenerId)?.sink?.setUpgrades(upgrade, connect)
+  }
+
+  /** Changes a listener's `maxConnections` (0 or less, or not finite: no limit). @internal */
+  setMaxConnections(listenerId: number, max: unknown): void {
+    if (this.#closing === null) this.native.setMaxConnections(listenerId, connectionLimit(max))
   }
 
   /** Closes the idle keep-alive connections of a listener. @internal */

@@ -96,6 +96,15 @@ const FIXES: &[Fix] = &[
   // once, dropping responses still queued: a client that sends its requests
   // and then ends its side got no answer. mgnode stops reading instead and
   // answers first, as node:http does.
+  // Out of descriptors, accept fails and leaves the listener readable: with
+  // a level-triggered wait the loop spun at full CPU until one freed up.
+  Fix {
+    epoll: false,
+    why: "a listener whose accept runs out of descriptors stops being watched until the engine resumes it (EMFILE)",
+    first: "MG_ERROR((\"%lu accept failed, errno %d\", lsn->id, MG_SOCK_ERR(-1)));",
+    last: "MG_ERROR((\"%lu accept failed, errno %d\", lsn->id, MG_SOCK_ERR(-1)));",
+    with: "mgn_accept_failed(lsn);",
+  },
   Fix {
     epoll: false,
     why: "the end of a peer's stream stops reading instead of closing (half-close)",
@@ -198,7 +207,8 @@ const PRELUDE: &str = "#include <stddef.h>\n#include <stdint.h>\n\
                        void *mgn_iobuf_alloc(size_t size);\n\
                        void mgn_wipe(void *buf, size_t len);\n\
                        struct mg_connection;\n\
-                       void mgn_peer_done(struct mg_connection *c);\n";
+                       void mgn_peer_done(struct mg_connection *c);\n\
+                       void mgn_accept_failed(struct mg_connection *lsn);\n";
 
 /// The source to compile, and whether every fix the epoll backend needs went in.
 pub struct FixedSource {
