@@ -185,7 +185,7 @@ impl HeadParser {
       match self.state {
         State::Start => match b {
           b'\r' => self.state = State::StartLf,
-          _ if is_token(b) => {
+          _ if starts_a_method(&[b]) => {
             self.mark = pos;
             self.state = State::Method;
           }
@@ -206,11 +206,15 @@ impl HeadParser {
             self.method = self.mark..pos;
             self.mark = pos + 1;
             self.state = State::Target;
-          } else if !is_token(b) || pos - self.mark >= LONGEST_METHOD {
+          } else if pos - self.mark >= LONGEST_METHOD || !starts_a_method(&buf[self.mark..=pos]) {
+            // As llhttp, refused at the first byte no method can continue with, not at the space.
             return Err(400);
           }
         }
         State::Target => {
+          if pos == self.mark && !may_start_target(&buf[self.method.clone()], b) {
+            return Err(400);
+          }
           let run = buf[pos..end].iter().position(|&c| !is_target(c)).unwrap_or(end - pos);
           pos += run;
           if pos == end {
@@ -380,6 +384,17 @@ impl HeadParser {
     };
     Ok((head, framing))
   }
+}
+
+/// Whether some method node:http knows starts with `prefix`.
+fn starts_a_method(prefix: &[u8]) -> bool {
+  METHODS.iter().any(|m| m.starts_with(prefix))
+}
+
+/// Whether a target of this method may start with `first`: as `valid_target`
+/// would have it once the target is complete, decided at once as llhttp does.
+fn may_start_target(method: &[u8], first: u8) -> bool {
+  first == b'/' || first == b'*' || first.is_ascii_alphabetic() || (method == b"CONNECT" && is_target(first))
 }
 
 /// Whether a target has a form RFC 9112 §3.2 allows for this method.
@@ -568,5 +583,15 @@ mod tests {
     assert_eq!(p.parse(b"XYZZY ", &limits()).err(), Some(400));
     let mut p = HeadParser::new();
     assert!(p.parse(b"GET / HTTP/1.1\r\nHost: x\r\nGood: v", &limits()).unwrap().is_none());
+  }
+
+  #[test]
+  fn refuses_a_method_or_target_as_soon_as_no_valid_one_can_follow() {
+    for wire in [&b"pOS"[..], b"GEX", b"POST 0", b"GET %", b"OPTIONS ?"] {
+      assert_eq!(HeadParser::new().parse(wire, &limits()).err(), Some(400), "{}", String::from_utf8_lossy(wire));
+    }
+    for wire in [&b"PO"[..], b"M-SEA", b"GET h", b"OPTIONS *", b"CONNECT 1", b"GET /"] {
+      assert!(HeadParser::new().parse(wire, &limits()).unwrap().is_none(), "{}", String::from_utf8_lossy(wire));
+    }
   }
 }
