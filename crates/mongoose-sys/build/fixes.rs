@@ -169,13 +169,19 @@ const FIXES: &[Fix] = &[
   },
   Fix {
     epoll: false,
-    why: "a TLS listener closes at once a connection whose first byte cannot start a handshake",
+    why: "a TLS listener closes at once a connection whose first bytes cannot start a ClientHello",
     first: "uint16_t cipher_suites_len;",
     last: "uint16_t cipher_suites_len;",
     // Plain HTTP sent to an https:// port used to wait for a record of
-    // "GE" = 18245 bytes, until a timeout; Node's TLS closes at once.
+    // "GE" = 18245 bytes, until a timeout; Node's TLS closes at once. So do
+    // bytes that start like a handshake record but cannot be a ClientHello
+    // one: a record version other than 3.x, an empty or oversized record
+    // (over 2^14 bytes, RFC 8446 5.1), a message other than ClientHello.
     with: "uint16_t cipher_suites_len;\n  \
-           if (rio->len > 0 && rio->buf[0] != MG_TLS_HANDSHAKE) {\n    \
+           if ((rio->len > 0 && rio->buf[0] != MG_TLS_HANDSHAKE) ||\n      \
+           (rio->len > 1 && rio->buf[1] != 3) ||\n      \
+           (rio->len > 4 && (MG_LOAD_BE16(rio->buf + 3) == 0 || MG_LOAD_BE16(rio->buf + 3) > 16384)) ||\n      \
+           (rio->len > 5 && rio->buf[5] != MG_TLS_CLIENT_HELLO)) {\n    \
            mg_error(c, \"not a TLS handshake\");\n    \
            return -1;\n  \
            }",
