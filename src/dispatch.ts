@@ -152,6 +152,10 @@ function weighBodies(): void {
   bodyWeight = new ArrayBuffer(1)
 }
 
+function hangUp(reply: Reply): void {
+  reply._hangup()
+}
+
 function takeAgain(dispatcher: Dispatcher, sink: NativeEventSink): void {
   dispatcher.takeFrom(sink)
 }
@@ -289,7 +293,12 @@ export class Dispatcher implements ReplyHost {
       }
       if (kind === EventKind.Drain) reply?._drained()
       else if (kind === EventKind.End) reply?._end()
-      else if (kind === EventKind.Hangup) reply?._hangup()
+      else if (kind === EventKind.Hangup) {
+        // node:http reads the end of the stream after the bytes before it, so a
+        // request it ends is aborted only once the handlers of those bytes
+        // (a body's 'end', and a response written there) have run. Same turn here.
+        if (reply !== undefined) setImmediate(hangUp, reply)
+      }
       else {
         reply?._clientGone()
         this.#connectionGone?.(connId)
