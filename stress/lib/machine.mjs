@@ -25,6 +25,6 @@ export function machine() {
     node: process.version,
     load: os.loadavg().map((v) => Number(v.toFixed(2))),
     commit: git(['rev-parse', '--short', 'HEAD']),
-    dirty: (git(['status', '--porcelain', '--', 'src', 'crates', 'stress']) ?? '') !== '',
+    dirty: (git(['status', '--porcelain', '--', 'src', 'crates', 'stress', ':!stress/results']) ?? '') !== '',
   }
 }
