@@ -122,6 +122,35 @@ pub struct HeadParser {
   name: Range<usize>,
   /// Header fields so far, as ranges of the buffer (kept between requests for its capacity).
   fields: Vec<(Range<usize>, Range<usize>)>,
+  /// What the fields that frame the body say so far, checked as each arrives (see `framing_field`).
+  framing: FramingSoFar,
+}
+
+/// Which framing field the current field line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum FramingField {
+  #[default]
+  None,
+  ContentLength,
+  TransferEncoding,
+}
+
+/// The framing fields of the head being read. A bad or conflicting one is
+/// refused as soon as it arrives rather than at the end of the head, as llhttp
+/// refuses most of them (a bad Content-Length byte, Content-Length with
+/// Transfer-Encoding, a coding after chunked): a client that sends one and
+/// stops gets its 400 then, not after a timeout.
+#[derive(Default)]
+struct FramingSoFar {
+  current: FramingField,
+  length_seen: bool,
+  coding_seen: bool,
+  /// White space followed the current Content-Length's digits: only more may come.
+  length_ended: bool,
+  /// The Transfer-Encoding codings of the lines so far, and of the current
+  /// line up to its last comma; the current coding starts at `coding_start`.
+  coding: TransferCoding,
+  coding_start: usize,
 }
 
 impl HeadParser {
@@ -135,6 +164,7 @@ impl HeadParser {
       minor: 1,
       name: 0..0,
       fields: Vec::new(),
+      framing: FramingSoFar::default(),
     }
   }
 
@@ -173,6 +203,68 @@ impl HeadParser {
     self.pos = 0;
     self.mark = 0;
     self.fields.clear();
+    self.framing = FramingSoFar::default();
+  }
+
+  /// A field name ended: a second Content-Length, or Content-Length with
+  /// Transfer-Encoding, is refused now (`finish` would refuse them too).
+  fn framing_field(&mut self, name: &[u8]) -> Result<(), u16> {
+    let f = &mut self.framing;
+    f.current = if name.eq_ignore_ascii_case(b"content-length") {
+      if f.length_seen || f.coding_seen {
+        return Err(400);
+      }
+      f.length_seen = true;
+      f.length_ended = false;
+      FramingField::ContentLength
+    } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+      if f.length_seen {
+        return Err(400);
+      }
+      f.coding_seen = true;
+      FramingField::TransferEncoding
+    } else {
+      FramingField::None
+    };
+    Ok(())
+  }
+
+  /// A byte of a Content-Length value: digits, then only white space.
+  fn length_byte(&mut self, b: u8) -> Result<(), u16> {
+    let f = &mut self.framing;
+    let digit = b.is_ascii_digit();
+    if !(digit || is_ows(b)) || (digit && f.length_ended) {
+      return Err(400);
+    }
+    f.length_ended |= !digit;
+    Ok(())
+  }
+
+  /// A byte of a Transfer-Encoding value at `pos`: each coding is added as
+  /// its comma comes, and one starting after `chunked` is refused at its
+  /// first byte (nothing may follow chunked).
+  fn coding_byte(&mut self, buf: &[u8], pos: usize) -> Result<(), u16> {
+    let f = &mut self.framing;
+    let b = buf[pos];
+    if b == b',' {
+      f.coding.add(&buf[f.coding_start..pos])?;
+      f.coding_start = pos + 1;
+    } else if !is_ows(b) && f.coding.chunked_last && buf[f.coding_start..pos].iter().all(|&c| is_ows(c)) {
+      return Err(400);
+    }
+    Ok(())
+  }
+
+  /// A field line ended with the value `buf[value]`: an empty
+  /// Content-Length, or a Transfer-Encoding that nothing after it can make
+  /// valid, is refused now.
+  fn framing_value(&mut self, buf: &[u8], value: Range<usize>) -> Result<(), u16> {
+    let f = &mut self.framing;
+    match f.current {
+      FramingField::ContentLength if value.is_empty() => Err(400),
+      FramingField::TransferEncoding => f.coding.add(&buf[f.coding_start.clamp(value.start, value.end)..value.end]),
+      _ => Ok(()),
+    }
   }
 
   /// Checks bytes from `self.pos`; true once the empty line ending the head is read.
@@ -274,19 +366,38 @@ impl HeadParser {
             return Err(400);
           }
           self.name = self.mark..pos;
+          self.framing_field(&buf[self.mark..pos])?;
           self.state = State::ValueStart;
         }
         State::ValueStart => {
           if b == b'\r' {
+            self.framing_value(buf, pos..pos)?;
             self.fields.push((self.name.clone(), pos..pos));
             self.state = State::FieldLf;
           } else if !is_ows(b) {
             if !is_field_value(b) {
               return Err(400);
             }
+            match self.framing.current {
+              FramingField::ContentLength => self.length_byte(b)?,
+              FramingField::TransferEncoding => {
+                self.framing.coding_start = pos;
+                self.coding_byte(buf, pos)?;
+              }
+              FramingField::None => {}
+            }
             self.mark = pos;
             self.state = State::Value;
           }
+        }
+        State::Value if self.framing.current == FramingField::ContentLength && b != b'\r' => {
+          self.length_byte(b)?;
+        }
+        State::Value if self.framing.current == FramingField::TransferEncoding && b != b'\r' => {
+          if !is_field_value(b) {
+            return Err(400);
+          }
+          self.coding_byte(buf, pos)?;
         }
         State::Value => {
           let run = buf[pos..end].iter().position(|&c| !is_field_value(c)).unwrap_or(end - pos);
@@ -301,6 +412,7 @@ impl HeadParser {
           while value_end > self.mark && is_ows(buf[value_end - 1]) {
             value_end -= 1;
           }
+          self.framing_value(buf, self.mark..value_end)?;
           self.fields.push((self.name.clone(), self.mark..value_end));
           self.state = State::FieldLf;
         }
@@ -583,6 +695,45 @@ mod tests {
     assert_eq!(p.parse(b"XYZZY ", &limits()).err(), Some(400));
     let mut p = HeadParser::new();
     assert!(p.parse(b"GET / HTTP/1.1\r\nHost: x\r\nGood: v", &limits()).unwrap().is_none());
+  }
+
+  #[test]
+  fn refuses_a_bad_or_conflicting_framing_field_as_soon_as_it_arrives() {
+    let head = |rest: &str| format!("POST / HTTP/1.1\r\nHost: x\r\n{rest}").into_bytes();
+    for rest in [
+      "Content-Length: +",
+      "Content-Length: 1e",
+      "Content-Length: 0x",
+      "Content-Length: 5 5",
+      "Content-Length:\r",
+      "Content-Length: 4\r\nTransfer-Encoding:",
+      "Transfer-Encoding: chunked\r\nContent-Length:",
+      "Content-Length: 1\r\ncontent-length:",
+      "Transfer-Encoding: chunked, g",
+      "Transfer-Encoding: chunked,,",
+      "Transfer-Encoding: chunked\r\nTransfer-Encoding: c",
+      "Transfer-Encoding: gzip, chunked, chunked\r",
+    ] {
+      let wire = head(rest);
+      assert_eq!(HeadParser::new().parse(&wire, &limits()).err(), Some(400), "{rest:?}");
+      assert_eq!(parse_bytewise(&wire).err(), Some(400), "bytewise {rest:?}");
+    }
+    for rest in [
+      "Content-Length: 05 ",
+      "Content-Length:5\t\r\n",
+      "Transfer-Encoding: gzip\r\n",
+      "Transfer-Encoding: chunked\r\nX: 1",
+      "Transfer-Encoding: gzip, chunked ",
+      "Transfer-Encoding: chunkedx, gzip",
+      "Transfer-Encoding: gzip;q=1,",
+    ] {
+      assert!(HeadParser::new().parse(&head(rest), &limits()).unwrap().is_none(), "{rest:?}");
+    }
+    // A parser reused for the next request starts afresh.
+    let mut p = HeadParser::new();
+    let first = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n";
+    assert!(p.parse(first, &limits()).unwrap().is_some());
+    assert!(p.parse(first, &limits()).unwrap().is_some());
   }
 
   #[test]
