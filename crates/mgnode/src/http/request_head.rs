@@ -124,6 +124,19 @@ pub struct HeadParser {
   fields: Vec<(Range<usize>, Range<usize>)>,
   /// What the fields that frame the body say so far, checked as each arrives (see `framing_field`).
   framing: FramingSoFar,
+  /// Where the target is in an absolute-form prefix (`scheme://`).
+  scheme: Scheme,
+}
+
+/// The start of an absolute-form target, checked byte by byte as llhttp
+/// does: letters, then `://` (`h2://x` and `http:/x` are refused at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+  Name,
+  Colon,
+  Slash,
+  /// Past `://`, or not an absolute-form target.
+  Done,
 }
 
 /// Which framing field the current field line is.
@@ -165,6 +178,7 @@ impl HeadParser {
       name: 0..0,
       fields: Vec::new(),
       framing: FramingSoFar::default(),
+      scheme: Scheme::Done,
     }
   }
 
@@ -303,10 +317,28 @@ impl HeadParser {
             return Err(400);
           }
         }
-        State::Target => {
-          if pos == self.mark && !may_start_target(&buf[self.method.clone()], b) {
+        State::Target if pos == self.mark || self.scheme != Scheme::Done && b != b' ' => {
+          let method = &buf[self.method.clone()];
+          let first = pos == self.mark;
+          if first && !may_start_target(method, b) {
             return Err(400);
           }
+          self.scheme = match self.scheme {
+            _ if first => {
+              if method != b"CONNECT" && b.is_ascii_alphabetic() {
+                Scheme::Name
+              } else {
+                Scheme::Done
+              }
+            }
+            Scheme::Name if b.is_ascii_alphabetic() => Scheme::Name,
+            Scheme::Name if b == b':' => Scheme::Colon,
+            Scheme::Colon if b == b'/' => Scheme::Slash,
+            Scheme::Slash if b == b'/' => Scheme::Done,
+            _ => return Err(400),
+          };
+        }
+        State::Target => {
           let run = buf[pos..end].iter().position(|&c| !is_target(c)).unwrap_or(end - pos);
           pos += run;
           if pos == end {
@@ -516,9 +548,10 @@ fn valid_target(method: &[u8], target: &[u8]) -> bool {
     Some(b'/') => true,
     _ if target == b"*" => method == b"OPTIONS",
     _ if method == b"CONNECT" => true,
-    // absolute-form: a scheme, then "://" (as llhttp reads it: `host:80` is not one).
+    // absolute-form: a scheme of letters only, then "://" (as llhttp reads
+    // it: `host:80`, `h2://x` are not one).
     Some(c) if c.is_ascii_alphabetic() => {
-      let scheme = target.iter().position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')));
+      let scheme = target.iter().position(|&c| !c.is_ascii_alphabetic());
       matches!(scheme, Some(at) if target[at..].starts_with(b"://"))
     }
     _ => false,
@@ -670,6 +703,8 @@ mod tests {
       (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n", 400),
       (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked,\r\n\r\n", 400),
       (b"GET x:80 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+      (b"GET h2://x/ HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+      (b"GET a+b://x/ HTTP/1.1\r\nHost: x\r\n\r\n", 400),
       (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400),
       (b"GET / HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n", 417),
       (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2048\r\n\r\n", 413),
@@ -738,10 +773,22 @@ mod tests {
 
   #[test]
   fn refuses_a_method_or_target_as_soon_as_no_valid_one_can_follow() {
-    for wire in [&b"pOS"[..], b"GEX", b"POST 0", b"GET %", b"OPTIONS ?"] {
+    for wire in
+      [&b"pOS"[..], b"GEX", b"POST 0", b"GET %", b"OPTIONS ?", b"GET f6", b"GET h2", b"GET http:x", b"GET http:/x"]
+    {
       assert_eq!(HeadParser::new().parse(wire, &limits()).err(), Some(400), "{}", String::from_utf8_lossy(wire));
     }
-    for wire in [&b"PO"[..], b"M-SEA", b"GET h", b"OPTIONS *", b"CONNECT 1", b"GET /"] {
+    for wire in [
+      &b"PO"[..],
+      b"M-SEA",
+      b"GET h",
+      b"GET http:/",
+      b"GET http://x",
+      b"OPTIONS *",
+      b"CONNECT 1",
+      b"CONNECT h2:1",
+      b"GET /",
+    ] {
       assert!(HeadParser::new().parse(wire, &limits()).unwrap().is_none(), "{}", String::from_utf8_lossy(wire));
     }
   }
