@@ -25,6 +25,7 @@ const PIECE_GAP_MS = 20
 
 /** Sends one input; what came back: statuses, whether the server closed, whether it was still waiting. */
 async function send(port, input) {
+  const startedAt = Date.now()
   let socket
   try {
     socket = await connect(port, { timeoutMs: 3000 })
@@ -40,26 +41,36 @@ async function send(port, input) {
   socket.destroy()
   const statuses = statusCodes(got.data)
   // An interim answer (100 Continue) still leaves the server waiting for the body.
-  return { port: clientPort, statuses, closed: got.closed, waiting: !got.closed && !statuses.some((s) => s >= 200) }
+  return { port: clientPort, startedAt, statuses, closed: got.closed, waiting: !got.closed && !statuses.some((s) => s >= 200) }
 }
 
 /**
- * What the app was handed, by input id (each input has a connection, and
- * so a client port, of its own): sorted "METHOD url" lists.
+ * What the app was handed, by input id: sorted "METHOD url" lists. Each
+ * input has a connection of its own, known by its client port; a port comes
+ * back for a later input once the server closed the earlier one, so a
+ * request belongs to the last input on its port that started before it.
  */
 function seenByInput(seen, outcomes) {
-  const inputOf = new Map(outcomes.map((o, id) => [o.port, id]))
+  const onPort = new Map()
+  outcomes.forEach((o, id) => {
+    if (o.port === undefined) return
+    if (!onPort.has(o.port)) onPort.set(o.port, [])
+    onPort.get(o.port).push({ id, startedAt: o.startedAt })
+  })
+  for (const inputs of onPort.values()) inputs.sort((a, b) => a.startedAt - b.startedAt)
   const by = new Map()
   let unattributed = 0
   for (const line of seen) {
-    const space = line.indexOf(' ')
-    const id = inputOf.get(Number(line.slice(0, space)))
+    const [port, time] = line.split(' ', 2)
+    const rest = line.slice(port.length + time.length + 2)
+    let id
+    for (const input of onPort.get(Number(port)) ?? []) if (input.startedAt <= Number(time)) id = input.id
     if (id === undefined) {
       unattributed++
       continue
     }
     if (!by.has(id)) by.set(id, [])
-    by.get(id).push(line.slice(space + 1))
+    by.get(id).push(rest)
   }
   for (const list of by.values()) list.sort()
   return { by, unattributed }
@@ -85,8 +96,9 @@ export const fuzz = {
     try {
       const outcomes = await pool(n, AT_ONCE, (id) => send(server.port, generate(ctx.seed, id)))
       const alive = server.alive()
-      const health = alive ? await get(server.port, '/') : { error: 'dead' }
+      // What the app saw, before the health check adds its own request.
       const stats = alive ? await server.stats(true) : { seen: [] }
+      const health = alive ? await get(server.port, '/') : { error: 'dead' }
       const { by, unattributed } = seenByInput(stats.seen, outcomes)
       const hidden = stats.seen.filter((line) => / \/s\d/.test(line)).length
       const answered = outcomes.filter((o) => o.statuses?.length > 0).length
