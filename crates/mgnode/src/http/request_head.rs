@@ -160,6 +160,8 @@ struct FramingSoFar {
   coding_seen: bool,
   /// White space followed the current Content-Length's digits: only more may come.
   length_ended: bool,
+  /// Digits of the current Content-Length so far (more than 19 are refused, as `parse_content_length` does).
+  length_digits: u8,
   /// The Transfer-Encoding codings of the lines so far, and of the current
   /// line up to its last comma; the current coding starts at `coding_start`.
   coding: TransferCoding,
@@ -230,6 +232,7 @@ impl HeadParser {
       }
       f.length_seen = true;
       f.length_ended = false;
+      f.length_digits = 0;
       FramingField::ContentLength
     } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
       if f.length_seen {
@@ -243,7 +246,7 @@ impl HeadParser {
     Ok(())
   }
 
-  /// A byte of a Content-Length value: digits, then only white space.
+  /// A byte of a Content-Length value: up to 19 digits, then only white space.
   fn length_byte(&mut self, b: u8) -> Result<(), u16> {
     let f = &mut self.framing;
     let digit = b.is_ascii_digit();
@@ -251,6 +254,10 @@ impl HeadParser {
       return Err(400);
     }
     f.length_ended |= !digit;
+    f.length_digits += u8::from(digit);
+    if f.length_digits > 19 {
+      return Err(400);
+    }
     Ok(())
   }
 
@@ -740,6 +747,7 @@ mod tests {
       "Content-Length: 1e",
       "Content-Length: 0x",
       "Content-Length: 5 5",
+      "Content-Length: 99999999999999999999",
       "Content-Length:\r",
       "Content-Length: 4\r\nTransfer-Encoding:",
       "Transfer-Encoding: chunked\r\nContent-Length:",
