@@ -7,7 +7,7 @@
 //   /slow?ms=N   'ok' after N ms
 //   anything else (the fuzz's /f<id>, /s<id>): reads the body, answers the path
 
-/** Counters the app keeps; `seen` lists "clientPort METHOD url" of each request when recording. */
+/** Counters the app keeps; `seen` lists "clientPort time METHOD url" of each request when recording (time: Date.now()). */
 export function newStats(record) {
   return { requests: 0, seen: record ? [] : null, bodiesAborted: 0, responsesCut: 0, responsesDone: 0 }
 }
@@ -40,7 +40,7 @@ function stream(res, n) {
 export function makeApp(stats) {
   return (req, res) => {
     stats.requests++
-    if (stats.seen !== null && stats.seen.length < SEEN_LIMIT) stats.seen.push(`${req.socket.remotePort} ${req.method} ${req.url}`)
+    if (stats.seen !== null && stats.seen.length < SEEN_LIMIT) stats.seen.push(`${req.socket.remotePort} ${Date.now()} ${req.method} ${req.url}`)
     // A client that leaves mid-body makes node:http emit 'error' on req; nobody else listens.
     req.on('error', () => {})
     res.on('error', () => {})
