@@ -25,6 +25,7 @@ export function machine() {
     node: process.version,
     load: os.loadavg().map((v) => Number(v.toFixed(2))),
     commit: git(['rev-parse', '--short', 'HEAD']),
-    dirty: (git(['status', '--porcelain', '--', 'src', 'crates', 'stress', ':!stress/results']) ?? '') !== '',
+    // Changes to the code a run measures (not to docs or results).
+    dirty: (git(['status', '--porcelain', '--', 'src', 'crates', 'stress/run.mjs', 'stress/lib', 'stress/checks', 'stress/servers']) ?? '') !== '',
   }
 }
