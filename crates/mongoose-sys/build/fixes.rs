@@ -31,6 +31,9 @@ const FIXES: &[Fix] = &[
     epoll: true,
     // Also bounds epoll_wait's event array, which is on the stack (Mongoose sized it
     // by the number of connections).
+    // A connection draining with nothing left to send closes in the pass
+    // after the wait: the wait must not sleep (a `Connection: close`
+    // response's FIN came up to 50 ms late).
     why: "before each wait, epoll interest brought up to date for the connections with work only",
     first: "size_t max = 1;",
     last: "    max++;\n  }",
@@ -42,7 +45,7 @@ const FIXES: &[Fix] = &[
            c->is_readable = c->is_writable = 0;\n    \
            if (c->rtls.len > 0 || mg_tls_pending(c) > 0) ms = 1, c->is_readable = 1;\n    \
            mgn_epoll_update(c, can_write(c));\n    \
-           if (c->is_closing) ms = 1;\n  \
+           if (c->is_closing || (c->is_draining && c->send.len == 0)) ms = 1;\n  \
            }",
   },
   Fix {
@@ -96,6 +99,15 @@ const FIXES: &[Fix] = &[
   // once, dropping responses still queued: a client that sends its requests
   // and then ends its side got no answer. mgnode stops reading instead and
   // answers first, as node:http does.
+  // Out of descriptors, accept fails and leaves the listener readable: with
+  // a level-triggered wait the loop spun at full CPU until one freed up.
+  Fix {
+    epoll: false,
+    why: "a listener whose accept runs out of descriptors stops being watched until the engine resumes it (EMFILE)",
+    first: "MG_ERROR((\"%lu accept failed, errno %d\", lsn->id, MG_SOCK_ERR(-1)));",
+    last: "MG_ERROR((\"%lu accept failed, errno %d\", lsn->id, MG_SOCK_ERR(-1)));",
+    with: "mgn_accept_failed(lsn);",
+  },
   Fix {
     epoll: false,
     why: "the end of a peer's stream stops reading instead of closing (half-close)",
@@ -151,7 +163,8 @@ const PRELUDE: &str = "#include <stddef.h>\n#include <stdint.h>\n\
                        void *mgn_iobuf_alloc(size_t size);\n\
                        void mgn_wipe(void *buf, size_t len);\n\
                        struct mg_connection;\n\
-                       void mgn_peer_done(struct mg_connection *c);\n";
+                       void mgn_peer_done(struct mg_connection *c);\n\
+                       void mgn_accept_failed(struct mg_connection *lsn);\n";
 
 /// The source to compile, and whether every fix the epoll backend needs went in.
 pub struct FixedSource {

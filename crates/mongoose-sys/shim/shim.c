@@ -22,6 +22,7 @@ int mgn_ev_accept(void) { return MG_EV_ACCEPT; }
 int mgn_ev_read(void) { return MG_EV_READ; }
 int mgn_ev_close(void) { return MG_EV_CLOSE; }
 int mgn_ev_peer_done(void) { return MG_EV_USER; }
+int mgn_ev_accept_paused(void) { return MG_EV_USER + 1; }
 
 void mgn_peer_done(struct mg_connection *c) {
   /* Under TLS the end of the stream comes after what TLS still holds. */
@@ -37,6 +38,33 @@ void mgn_peer_done_now(struct mg_connection *c) {
   c->is_full = 1;
   mgn_active_mark(c);
   mg_call(c, MG_EV_USER, NULL);
+}
+
+/* True for the accept errors that say the process (or system) is out of a
+ * resource, which the next accept would hit again; others concern one
+ * connection, which the failed accept already took off the queue. */
+static bool out_of_resources(int err) {
+#if defined(_WIN32)
+  return err == WSAEMFILE || err == WSAENOBUFS;
+#else
+  return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+#endif
+}
+
+void mgn_accept_failed(struct mg_connection *lsn) {
+#if defined(_WIN32)
+  int err = WSAGetLastError();
+#else
+  int err = errno;
+#endif
+  MG_ERROR(("%lu accept failed, errno %d", lsn->id, err));
+  if (!out_of_resources(err)) return;
+  /* The pending connection stays queued and the socket readable: a wait
+   * would return at once, every pass. Stop watching it until the engine
+   * resumes it (a descriptor freed, or a short back-off). */
+  lsn->is_full = 1;
+  mgn_active_mark(lsn);
+  mg_call(lsn, MG_EV_USER + 1, NULL);
 }
 
 struct mg_mgr *mgn_mgr_new(int log_level) {

@@ -29,6 +29,13 @@ int mgn_ev_peer_done(void);
 void mgn_peer_done(struct mg_connection *c);
 /* mgn_peer_done's work, once TLS has handed on everything it held. */
 void mgn_peer_done_now(struct mg_connection *c);
+/* mgnode's own event: a listener's accept failed for want of descriptors
+ * (EMFILE, ENFILE) or buffers, and it stopped watching the listener (paused,
+ * as mgn_set_paused does), which Mongoose would otherwise find readable, and
+ * fail on, every pass. The handler resumes it with mgn_set_paused(c, false).
+ * build/fixes.rs has accept_conn call mgn_accept_failed on any failure. */
+int mgn_ev_accept_paused(void);
+void mgn_accept_failed(struct mg_connection *lsn);
 
 /* Manager lifetime. Returns NULL on allocation failure. */
 struct mg_mgr *mgn_mgr_new(int log_level);

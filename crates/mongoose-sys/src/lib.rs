@@ -25,6 +25,7 @@ extern "C" {
   pub fn mgn_ev_accept() -> c_int;
   pub fn mgn_ev_read() -> c_int;
   pub fn mgn_ev_peer_done() -> c_int;
+  pub fn mgn_ev_accept_paused() -> c_int;
   pub fn mgn_ev_close() -> c_int;
 
   pub fn mgn_mgr_new(log_level: c_int) -> *mut mg_mgr;
