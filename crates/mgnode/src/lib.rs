@@ -9,6 +9,8 @@
 //!   the engine, the request sinks out of it, and the registry of managers.
 //! - [`js`]: the classes and constants JavaScript sees (`Manager`,
 //!   `Responder`, `EventSink`, the batch encoding).
+//! - [`platform`]: what each operating system does its own way (the
+//!   doorbell's sockets); the only place with `cfg(unix)`/`cfg(windows)`.
 
 #![deny(clippy::all)]
 
@@ -24,3 +26,4 @@ mod http;
 #[cfg(feature = "fuzzing")]
 pub mod http;
 pub mod js;
+mod platform;
