@@ -32,7 +32,7 @@ for (const range of opts.versions) {
   console.log(`\n== Node ${node.version} ==`)
   const env = { PATH: `${node.dir}${path.delimiter}${process.env.PATH}` }
   if (opts.binary) env.NAPI_RS_NATIVE_LIBRARY_PATH = opts.binary
-  const result = await runAva({ name: `node${node.version}`, node: node.file, env, files: opts.files })
+  const result = await runAva({ name: `node${node.version}${opts.files.length ? '-chosen' : ''}`, node: node.file, env, files: opts.files })
   runs.push({ label: `Node ${node.version}`, ...result })
 }
 printSummary('Node versions', runs)
