@@ -156,6 +156,17 @@ const FIXES: &[Fix] = &[
     last: "      mg_bzero(io->buf, io->size);\n      mg_free(io->buf);\n      io->buf = (unsigned char *) p;",
     with: "      mg_bzero(io->buf, io->len);\n      mg_free(io->buf);\n      io->buf = (unsigned char *) p;",
   },
+  // IPv6 sockets are v6-only by default on Windows (and on Linux with
+  // net.ipv6.bindv6only=1), so a server on [::] did not take IPv4. mgnode
+  // asks for MG_IPV6_V6ONLY=0 and now gets it everywhere, as libuv sets it.
+  Fix {
+    epoll: false,
+    why: "an IPv6 listener's IPV6_V6ONLY is set to MG_IPV6_V6ONLY on every system, not only when it is 1",
+    first: "#if MG_IPV6_V6ONLY\n      // Bind only to the V6 address, not V4 address on this port\n    } else if (c->loc.is_ip6 &&\n               (rc = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, (char *) &on,",
+    last: "#if MG_IPV6_V6ONLY\n      // Bind only to the V6 address, not V4 address on this port\n    } else if (c->loc.is_ip6 &&\n               (rc = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, (char *) &on,",
+    with: "#if 1\n    } else if (c->loc.is_ip6 &&\n               \
+           (rc = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, (on = MG_IPV6_V6ONLY, (char *) &on),",
+  },
 ];
 
 /// Declares the shim functions the fixes call, ahead of Mongoose's code.
@@ -172,11 +183,13 @@ pub struct FixedSource {
   pub epoll_ready: bool,
 }
 
-/// Writes `mongoose.c` with the fixes applied to `out_dir`.
-pub fn fixed_source(mongoose_c: &Path, out_dir: &Path) -> FixedSource {
+/// Writes `mongoose.c` with the fixes applied to `out_dir`. The epoll fixes
+/// go in only for the epoll backend: they route Mongoose's poll pass through
+/// shim/active_set.h, which only epoll's interest tracking keeps right.
+pub fn fixed_source(mongoose_c: &Path, out_dir: &Path, epoll: bool) -> FixedSource {
   let mut src = fs::read_to_string(mongoose_c).expect("read mongoose.c");
-  let mut epoll_ready = true;
-  for fix in FIXES {
+  let mut epoll_ready = epoll;
+  for fix in FIXES.iter().filter(|fix| epoll || !fix.epoll) {
     match span(&src, fix) {
       Some((start, end)) => src.replace_range(start..end, fix.with),
       None => {

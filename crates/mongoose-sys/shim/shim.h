@@ -43,12 +43,16 @@ void mgn_mgr_free(struct mg_mgr *mgr);
 /* The next poll pass visits every connection, not only those with work. */
 void mgn_visit_all(struct mg_mgr *mgr);
 void mgn_poll(struct mg_mgr *mgr, int timeout_ms);
-/* Adds the receiving end of a doorbell socket (non-blocking, e.g. one end of
- * a Unix datagram pair) to the poll set; whatever arrives on it is discarded,
- * its only effect is that mgn_poll returns. Mongoose owns `fd` afterwards. */
+/* Adds the receiving end of a doorbell socket (non-blocking: one end of a
+ * Unix datagram pair, or of a loopback UDP pair on Windows) to the poll set;
+ * whatever arrives on it is discarded, its only effect is that mgn_poll
+ * returns. Mongoose owns `fd` afterwards. An int, as Mongoose's mg_wrapfd
+ * takes it (Windows socket handles fit in 32 bits). */
 bool mgn_add_doorbell(struct mg_mgr *mgr, int fd);
 
-/* Starts listening. Returns NULL and sets *err (an errno value, or -1) on failure. */
+/* Starts listening. Returns NULL and sets *err on failure: MGN_LISTEN_EADDRINUSE,
+ * MGN_LISTEN_EACCES or MGN_LISTEN_EADDRNOTAVAIL (os_socket.h, the same on every
+ * system), else the system's error number, else -1. */
 struct mg_connection *mgn_listen(struct mg_mgr *mgr, const char *url,
                                  mgn_handler_t fn, void *fn_data, int *err);
 
@@ -71,7 +75,8 @@ size_t mgn_send_len(const struct mg_connection *c);
 /* Writes what the send buffer holds right away (plain TCP only), instead of
  * waiting for the next poll to report the socket writable. */
 void mgn_flush(struct mg_connection *c);
-/* Writes Mongoose's buffered bytes, then the `n` parts (struct iovec), in one
+/* Writes Mongoose's buffered bytes, then the `n` parts (at most 16; struct
+ * iovec on Unix, WSABUF on Windows: see os_socket.h), in one
  * system call on a plain socket. Returns how many bytes of the parts went (0
  * when the socket is full, TLS or closing), or -1 after an error. */
 long mgn_write_parts(struct mg_connection *c, const void *parts, size_t n);

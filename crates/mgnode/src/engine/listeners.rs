@@ -37,9 +37,9 @@ impl Engine {
     let ptr = unsafe { sys::mgn_listen(mgr, curl.as_ptr(), on_event, std::ptr::null_mut(), &mut err) };
     if ptr.is_null() {
       let message = match err {
-        98 => format!("listen EADDRINUSE: address already in use {url}"),
-        13 => format!("listen EACCES: permission denied {url}"),
-        99 => format!("listen EADDRNOTAVAIL: address not available {url}"),
+        sys::MGN_LISTEN_EADDRINUSE => format!("listen EADDRINUSE: address already in use {url}"),
+        sys::MGN_LISTEN_EACCES => format!("listen EACCES: permission denied {url}"),
+        sys::MGN_LISTEN_EADDRNOTAVAIL => format!("listen EADDRNOTAVAIL: address not available {url}"),
         _ => format!("cannot listen on {url} (errno {err})"),
       };
       return Err(ListenError { message });

@@ -93,7 +93,7 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ear: BellReceiver, re
     return;
   }
   // SAFETY: `mgr` is live; Mongoose takes ownership of the descriptor.
-  if !unsafe { sys::mgn_add_doorbell(mgr, ear.into_raw_fd()) } {
+  if !unsafe { sys::mgn_add_doorbell(mgr, ear.into_raw()) } {
     // SAFETY: nothing else refers to `mgr` yet.
     unsafe { sys::mgn_mgr_free(mgr) };
     let _ = ready.send(false);
