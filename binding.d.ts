@@ -97,6 +97,11 @@ export declare class Manager {
    * `connId` (none: the listener's default), or `fail` to refuse it.
    */
   tlsChoose(connId: number, context: TlsContext | undefined | null, fail: boolean): void
+  /**
+   * Changes a listener's connection limit (0 for none): connections
+   * accepted while this many are open are closed at once.
+   */
+  setMaxConnections(listenerId: number, max: number): void
   /** Closes the listener's keep-alive connections that are between requests. */
   closeIdle(listenerId: number): void
   /** Detaches a sink whose thread is gone; requests it held are answered 502. */
@@ -248,6 +253,12 @@ export declare const enum EventKind {
    * request is aborted), as do most servers.
    */
   Hangup = 5,
+  /**
+   * `[6, remotePort, localPort, len(remoteAddress), len(localAddress)]`: a
+   * connection over the listener's `maxConnections` was closed at accept
+   * (node:http's `'drop'` event).
+   */
+  Drop = 6,
 }
 
 /** What `Manager.listen` returns. */
@@ -270,6 +281,8 @@ export interface NativeListenOptions {
   requestTimeout?: number
   keepAliveTimeout?: number
   streamTimeout?: number
+  /** Open connections beyond which new ones are closed at accept (0 or absent: no limit). */
+  maxConnections?: number
 }
 
 /** TLS options as `tls.createSecureContext` takes them (keys decrypted by JavaScript). */

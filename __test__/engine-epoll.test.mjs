@@ -1,4 +1,6 @@
-// The engine's epoll loop: connections it stops reading must not keep it awake.
+// The engine's readiness loop: connections it stops reading must not keep it awake.
+// Written for epoll (Linux), where these were bugs; they hold as well for the poll
+// backend macOS and Windows use, so they run everywhere.
 import test from 'ava'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startServer } from './helpers/server.mjs'

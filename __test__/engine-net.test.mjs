@@ -151,6 +151,26 @@ test('https:// listener: plain HTTP is closed at once without a plaintext respon
   t.is(res.body.toString(), 'tls only')
 })
 
+test('https:// listener: bytes that start like a handshake record but cannot be a ClientHello are closed at once', async (t) => {
+  const { cert, key } = makeCert('ec')
+  const { port } = await startServer(t, (req, reply) => reply.send(200, {}, 'ok'), { tls: { cert, key } }, 'https://127.0.0.1:0')
+  // Each declares a record longer than what is sent: a parser that trusts the header waits for the rest.
+  const records = {
+    'record version 9.x': [0x16, 0x09, 0x01, 0x02, 0x00, 0x01, 0x00],
+    'empty record': [0x16, 0x03, 0x01, 0x00, 0x00, 0x01],
+    'record over 2^14 bytes': [0x16, 0x03, 0x01, 0x48, 0x00, 0x01, 0x00],
+    'a ServerHello, not a ClientHello': [0x16, 0x03, 0x03, 0x02, 0x00, 0x02, 0x00],
+  }
+  for (const [what, bytes] of Object.entries(records)) {
+    const client = await RawClient.connect(port)
+    t.teardown(() => client.destroy())
+    await client.write(Buffer.from(bytes))
+    t.true(await client.waitForClose(2000), `${what}: still open after 2 s`)
+  }
+  const res = await fetchVia(https, { host: '127.0.0.1', port, path: '/ok', rejectUnauthorized: false, agent: false })
+  t.is(res.body.toString(), 'ok')
+})
+
 test('https:// listen without tls options rejects', async (t) => {
   const mgr = new Manager()
   t.teardown(() => mgr.close())

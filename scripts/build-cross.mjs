@@ -17,8 +17,10 @@
 //   wants Node >= 22.20, so it is not used.)
 // - Windows MSVC: not here (see MSVC_REASON); built on Windows runners by
 //   .github/workflows/release.yml.
-// - x86_64-pc-windows-gnu is built too, as a local check that the engine
-//   compiles for Windows; it is not published.
+// - x86_64-pc-windows-gnu is built too, with zig, as a local check that the
+//   engine compiles for Windows (scripts/test-wine.mjs runs it under Wine);
+//   it is not published. Two things napi-rs and mimalloc expect of a GNU
+//   Windows toolchain are supplied here, see windowsGnuEnv().
 //
 // Published targets go to artifacts/<platform>/, where `napi artifacts` finds
 // them; logs to target/cross/logs/. Exits non-zero if a build tried here failed.
@@ -36,7 +38,8 @@ const MSVC_REASON =
   'MSVC targets are not built here: linking them needs Microsoft\'s C runtime and Windows SDK import libraries, which come\n' +
   'with Visual Studio under Microsoft\'s license and from no package registry (cargo-xwin would download them from\n' +
   'Microsoft\'s servers, accepting that license). .github/workflows/release.yml builds them on Windows runners, where\n' +
-  'MSVC is installed; x86_64-pc-windows-gnu is built here instead, as a check that the engine compiles for Windows.'
+  'MSVC is installed; x86_64-pc-windows-gnu is built here instead, as a check that the engine compiles for Windows\n' +
+  '(npm run test:wine runs it under Wine).'
 
 const logDir = path.join(root, 'target', 'cross', 'logs')
 const napiCli = path.join(root, 'node_modules', '@napi-rs', 'cli', 'dist', 'cli.js')
@@ -141,6 +144,23 @@ function size(bytes) {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(2)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`
 }
 
+/**
+ * The environment for the windows-gnu check. napi-build's GNU path insists on
+ * a libnode.dll and links `-lnode`; the addon needs nothing from it (on
+ * windows-gnu it looks N-API up in node.exe when it loads, as MSVC builds do:
+ * crates/mgnode/Cargo.toml), so an empty archive satisfies the link and an
+ * empty file the check. zig's clang makes `__DATE__` an error
+ * (-Werror=date-time, for reproducible builds), which mimalloc's Windows code
+ * uses; that is relaxed to a warning for this target only.
+ */
+function windowsGnuEnv(env, triple) {
+  const dir = path.join(root, 'target', 'cross', 'libnode')
+  fs.mkdirSync(dir, { recursive: true })
+  fs.writeFileSync(path.join(dir, 'libnode.a'), '!<arch>\n')
+  fs.writeFileSync(path.join(dir, 'libnode.dll'), '')
+  return { ...env, LIBNODE_PATH: dir, [`CFLAGS_${triple.replaceAll('-', '_')}`]: '-Wno-error=date-time' }
+}
+
 /** Builds one target; returns its row of the table. */
 function build(t, env, zigProblem, published) {
   const row = { target: t.triple, pkg: published ? t.packageName : '(local check)', result: '', size: '', glibc: '', note: '' }
@@ -158,7 +178,7 @@ function build(t, env, zigProblem, published) {
   let status
   if (t.platform === 'win32') {
     // napi build -x sends Windows targets to cargo-xwin (MSVC only), so the gnu check calls cargo-zigbuild itself.
-    status = run('cargo', ['zigbuild', '--release', '-p', 'mgnode', '--target', t.triple], { log, env })
+    status = run('cargo', ['zigbuild', '--release', '-p', 'mgnode', '--target', t.triple], { log, env: windowsGnuEnv(env, t.triple) })
     const dll = path.join(root, 'target', t.triple, 'release', 'mgnode.dll')
     if (status === 0 && fs.existsSync(dll)) fs.copyFileSync(dll, out)
   } else {

@@ -29,7 +29,21 @@ export interface ConnectionHandler extends Handler {
    * not promise keep-alive (for adapters that write heads themselves).
    */
   closing?(): void
+  /** A connection over the listener's `maxConnections` was closed at accept (node:http's `'drop'`). */
+  dropped?(info: DroppedConnection): void
 }
+
+/** What node:http's `'drop'` event carries: both ends of a connection refused for `maxConnections`. */
+export interface DroppedConnection {
+  localAddress: string
+  localPort: number
+  localFamily: string
+  remoteAddress: string
+  remotePort: number
+  remoteFamily: string
+}
+
+const family = (address: string): string => (address.includes(':') ? 'IPv6' : 'IPv4')
 
 function isConnectionHandler(handler: Handler): handler is ConnectionHandler {
   return typeof (handler as Partial<ConnectionHandler>).connectionGone === 'function'
@@ -141,6 +155,10 @@ function weighBodies(): void {
   bodyWeight = new ArrayBuffer(1)
 }
 
+function hangUp(reply: Reply): void {
+  reply._hangup()
+}
+
 function takeAgain(dispatcher: Dispatcher, sink: NativeEventSink): void {
   dispatcher.takeFrom(sink)
 }
@@ -151,6 +169,7 @@ export class Dispatcher implements ReplyHost {
   #handler: Handler
   #connectionGone: ((connId: number) => void) | null
   #onClosing: (() => void) | null
+  #onDropped: ((info: DroppedConnection) => void) | null
   /** Set by `beginClosing()` on this thread. */
   #closing = false
   /** Raised by the thread that closes the server, which may be another one. */
@@ -172,6 +191,7 @@ export class Dispatcher implements ReplyHost {
     const connections = isConnectionHandler(handler) ? handler : null
     this.#connectionGone = connections?.connectionGone ?? null
     this.#onClosing = connections?.closing?.bind(connections) ?? null
+    this.#onDropped = connections?.dropped?.bind(connections) ?? null
   }
 
   /** True once a graceful close began: responses written from now on close their connection. */
@@ -261,6 +281,11 @@ export class Dispatcher implements ReplyHost {
         }
         continue
       }
+      if (kind === EventKind.Drop) {
+        this.#dropped(reader, at)
+        this.#at = at + 5
+        continue
+      }
       const connId = n[at + 1]
       const reply = this.replies.get(connId)
       if (kind === EventKind.Data) {
@@ -271,7 +296,12 @@ export class Dispatcher implements ReplyHost {
       }
       if (kind === EventKind.Drain) reply?._drained()
       else if (kind === EventKind.End) reply?._end()
-      else if (kind === EventKind.Hangup) reply?._hangup()
+      else if (kind === EventKind.Hangup) {
+        // node:http reads the end of the stream after the bytes before it, so a
+        // request it ends is aborted only once the handlers of those bytes
+        // (a body's 'end', and a response written there) have run. Same turn here.
+        if (reply !== undefined) setImmediate(hangUp, reply)
+      }
       else {
         reply?._clientGone()
         this.#connectionGone?.(connId)
@@ -280,6 +310,20 @@ export class Dispatcher implements ReplyHost {
     }
     this.#reader = null
     this.responses.flush()
+  }
+
+  #dropped(reader: BatchReader, at: number): void {
+    const n = reader.numbers
+    const remoteAddress = reader.text(at + 3)
+    const localAddress = reader.text(at + 4)
+    this.#onDropped?.({
+      localAddress,
+      localPort: n[at + 2],
+      localFamily: family(localAddress),
+      remoteAddress,
+      remotePort: n[at + 1],
+      remoteFamily: family(remoteAddress),
+    })
   }
 
   /** Aborts every unfinished reply. */

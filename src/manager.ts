@@ -35,7 +35,18 @@ function nativeOptions(options: ListenOptions): NativeListenOptions {
     requestTimeout: options.requestTimeout,
     keepAliveTimeout: options.keepAliveTimeout,
     streamTimeout: options.stallTimeout ?? options.streamTimeout,
+    maxConnections: connectionLimit(options.maxConnections),
   }
+}
+
+/**
+ * The engine's connection limit for a `maxConnections` value: node:http
+ * applies any positive number (`open >= max` refuses), so 2.5 lets 3 in;
+ * anything else, 0 included, means no limit.
+ */
+export function connectionLimit(max: unknown): number {
+  const n = Number(max)
+  return n > 0 && n <= 2 ** 32 - 1 ? Math.ceil(n) : 0
 }
 
 /** An `https://` listener's TLS: its default context, the contexts by server name, its `SNICallback`. */
@@ -180,6 +191,11 @@ export class Manager {
     const compiled = open.tls.contexts.resolve(context)
     if (compiled === null) throw new MgnodeError('ERR_MGNODE_TLS', 'addContext needs a context')
     this.native.addTlsContext(listenerId, servername, compiled)
+  }
+
+  /** Changes a listener's `maxConnections` (0 or less, or not finite: no limit). @internal */
+  setMaxConnections(listenerId: number, max: unknown): void {
+    if (this.#closing === null) this.native.setMaxConnections(listenerId, connectionLimit(max))
   }
 
   /** Closes the idle keep-alive connections of a listener. @internal */

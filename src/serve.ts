@@ -295,8 +295,9 @@ export class Server {
     this.#failure = err
     if (this.#options.errorHandler) this.#options.errorHandler(err)
     else console.error(err)
-    void this.close()
+    // run() must reject (before close() would end its wait as a normal stop).
     this.#onFailure?.(err)
+    void this.close()
   }
 
   #startPool(): Promise<WorkerPool> {

@@ -62,6 +62,11 @@ export interface ListenOptions {
   maxHeaderSize?: number
   /** Most header lines accepted in one request; more get 431. Default 100. */
   maxHeaders?: number
+  /**
+   * Connections open at once; one accepted beyond it is closed at once
+   * (node:http's `server.maxConnections`). Default: no limit.
+   */
+  maxConnections?: number
   /** Milliseconds a client has to send a complete request head; then 408 and close. Default 60 000. */
   headersTimeout?: number
   /** Milliseconds a client has to send a request body once its head arrived; then 408 and close. Default 300 000. */

@@ -5,8 +5,12 @@
 //! `MONGOOSE_SRC_DIR` may point at a local copy instead. The copy compiled is
 //! the one `build/fixes.rs` writes to OUT_DIR, with mgnode's fixes applied.
 
+#[path = "build/backend.rs"]
+mod backend;
 #[path = "build/fixes.rs"]
 mod fixes;
+
+use backend::Backend;
 
 use std::env;
 use std::path::PathBuf;
@@ -31,19 +35,28 @@ fn main() {
   println!("cargo:rerun-if-changed=shim/tls.c");
   println!("cargo:rerun-if-changed=shim/tls.h");
   println!("cargo:rerun-if-changed=shim/alloc.c");
+  println!("cargo:rerun-if-changed=shim/os_socket.c");
+  println!("cargo:rerun-if-changed=shim/os_socket.h");
   println!("cargo:rerun-if-changed=shim/epoll_interest.h");
   println!("cargo:rerun-if-changed=shim/active_set.h");
   println!("cargo:rerun-if-changed=build/fixes.rs");
-  let fixed = fixes::fixed_source(&mongoose_c, &PathBuf::from(env::var("OUT_DIR").unwrap()));
+  println!("cargo:rerun-if-changed=build/backend.rs");
+  let backend = Backend::for_target();
+  let fixed = fixes::fixed_source(&mongoose_c, &PathBuf::from(env::var("OUT_DIR").unwrap()), backend == Backend::Epoll);
 
   // Mongoose logs at DEBUG by default; compile logging out unless asked for.
   let log = env::var("MGNODE_MONGOOSE_LOG").map(|v| v == "1").unwrap_or(false);
 
-  cc::Build::new()
+  let mut build = cc::Build::new();
+  for (name, value) in backend.defines(fixed.epoll_ready) {
+    build.define(name, value);
+  }
+  build
     .file(&fixed.path)
     .file(manifest.join("shim/shim.c"))
     .file(manifest.join("shim/tls.c"))
     .file(manifest.join("shim/alloc.c"))
+    .file(manifest.join("shim/os_socket.c"))
     .include(&src_dir)
     .include(manifest.join("shim"))
     .opt_level(2)
@@ -53,16 +66,11 @@ fn main() {
     .define("MG_TLS", "MG_TLS_CUSTOM")
     .define("MG_ENABLE_IPV6", "1")
     .define("MG_IPV6_V6ONLY", "0")
-    // epoll: poll(2) costs the kernel a visit to every connection on every
-    // pass, which collapses throughput with thousands of idle keep-alive
-    // connections. Its registrations go through shim/epoll_interest.h; a
-    // Mongoose the fixes do not fit gets poll instead.
-    .define("MG_ENABLE_EPOLL", if fixed.epoll_ready { "1" } else { "0" })
-    .define("MG_ENABLE_POLL", if fixed.epoll_ready { "0" } else { "1" })
     .define("MG_MAX_HTTP_HEADERS", "100")
     // Read in large slices; mgnode consumes c->recv after every read.
     .define("MG_IO_SIZE", "32768")
     .define("MG_SOCK_LISTEN_BACKLOG_SIZE", "511")
     .define("MG_ENABLE_LOG", if log { "1" } else { "0" })
     .compile("mongoose");
+  backend::link_system_libraries();
 }

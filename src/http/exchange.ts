@@ -8,7 +8,7 @@ import type { RequestListener } from 'node:http'
 
 import { ConnectionTable } from '../connection-table'
 import { LISTEN_DEFAULTS, RequestFlag } from '../native'
-import type { ConnectionHandler } from '../dispatch'
+import type { ConnectionHandler, DroppedConnection } from '../dispatch'
 import type { Reply } from '../reply'
 import type { EngineRequest } from '../types'
 import { PropertyPresets } from './presets'
@@ -20,6 +20,8 @@ import { UpgradedSocket } from './upgraded-socket'
 export interface ExchangeOptions {
   /** Advertised in `Keep-Alive: timeout=N` as node:http does (ms; 0 omits it). */
   keepAliveTimeout: number
+  /** Told of each connection closed at accept for `maxConnections` (the 'drop' event). */
+  onDrop?: (info: DroppedConnection) => void
   /** Called with each request before the listener (createServer's 'request' event path). */
   onRequest?: (req: IncomingMessage, res: ServerResponse) => void
   /** Told when an exchange ends, to track in-flight requests. */
@@ -40,9 +42,11 @@ export interface ExchangeOptions {
   onExpectation?: (event: 'checkContinue' | 'checkExpectation', req: IncomingMessage, res: ServerResponse) => boolean
   /** What `req.socket.server` is (node:http: the http.Server); libraries subscribe to its 'upgrade' there. */
   server?: object
-  /** `server.maxRequestsPerSocket`: the response to a connection's Nth request closes it (0: no limit). */
-  maxRequestsPerSocket?: number
-  /** `server.maxHeadersCount`: headers past it are left out of the request (null or 0: none are). */
+  /**
+   * node:http's `server.maxHeadersCount`: `req.headers` holds the first this
+   * many (0: all), rawHeaders all of them; headers beyond are dropped, not
+   * refused. Default (null) 1000.
+   */
   maxHeadersCount?: number | null
 }
 
@@ -153,6 +157,18 @@ function socketFor(reqData: EngineRequest, reply: Reply, sockets: ConnectionTabl
   return socket
 }
 
+/** Header fields node:http's parser keeps by default (2000 names and values). */
+const DEFAULT_HEADER_FIELDS = 2000
+
+/**
+ * How many of `fields` (names and values) `req.headers` takes, as node:http's
+ * parser counts: `maxHeadersCount << 1`, unless that is not positive.
+ */
+function headerFields(fields: number, maxHeadersCount: number | null | undefined): number {
+  const limit = typeof maxHeadersCount === 'number' ? maxHeadersCount << 1 : DEFAULT_HEADER_FIELDS
+  return limit > 0 ? Math.min(fields, limit) : fields
+}
+
 /** node:http's request object for an engine request, its body not pushed yet. */
 function incomingMessage(reqData: EngineRequest, socket: EngineSocket | UpgradedSocket, options: ExchangeOptions): IncomingMessage {
   const req = new IncomingMessage(socket as never)
@@ -161,12 +177,9 @@ function incomingMessage(reqData: EngineRequest, socket: EngineSocket | Upgraded
   req.httpVersion = reqData.httpVersion
   req.httpVersionMajor = 1
   req.httpVersionMinor = reqData.httpVersion === '1.0' ? 0 : 1
-  // Sets rawHeaders; `req.headers` is then built lazily by node:http itself.
-  const raw = reqData.rawHeaders
-  // As node:http's parser: `req.headers` has the first `maxHeadersCount` headers (0: all), rawHeaders all.
-  const max = options.maxHeadersCount
-  const n = max !== undefined && max !== null && max > 0 ? Math.min(raw.length, max * 2) : raw.length
-  ;(req as unknown as { _addHeaderLines(h: string[], n: number): void })._addHeaderLines(raw, n)
+  // Sets rawHeaders (all of them); `req.headers` is then built lazily by node:http itself, from the first `n`.
+  const n = headerFields(reqData.rawHeaders.length, options.maxHeadersCount)
+  ;(req as unknown as { _addHeaderLines(h: string[], n: number): void })._addHeaderLines(reqData.rawHeaders, n)
   return req
 }
 
@@ -243,8 +256,6 @@ export function createExchange(
 
   const res = new ServerResponse(req)
   res.shouldKeepAlive = reqData.keepAlive
-  const max = options.maxRequestsPerSocket
-  if (max !== undefined && max > 0 && ++socket._requests >= max) res.shouldKeepAlive = false
   ;(res as unknown as { _keepAliveTimeout: number })._keepAliveTimeout = options.keepAliveTimeout
   // Before assignSocket's own 'close' listener: as in node:http, the request
   // is aborted ('aborted', req.destroyed) before the response emits 'close'.
@@ -317,5 +328,6 @@ export function nodeHandler(listener: RequestListener, options: ExchangeOptions 
       if (res !== null && !res.headersSent) res.shouldKeepAlive = false
     }
   }
-  return Object.assign(handler, { connectionGone, openConnections, closing })
+  const dropped = (info: DroppedConnection): void => options.onDrop?.(info)
+  return Object.assign(handler, { connectionGone, openConnections, closing, dropped })
 }

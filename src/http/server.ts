@@ -54,6 +54,13 @@ function tlsOptions(o: ServerOptions): TlsOptions {
   return { cert: cert!, key: key!, passphrase, ca, minVersion, maxVersion, requestCert, rejectUnauthorized, SNICallback, ALPNProtocols }
 }
 
+/**
+ * The engine's limit on header lines for createServer: high enough that the
+ * head size limit (16 KiB) governs, as on node:http, where headers beyond
+ * `maxHeadersCount` are dropped from `req.headers`, never refused.
+ */
+const NO_HEADER_COUNT_LIMIT = 2 ** 31
+
 /** What `_handle` is while listening: the engine owns the socket, so there is no descriptor to give. */
 const LISTENING_HANDLE = Object.freeze({ fd: -1 })
 
@@ -73,8 +80,12 @@ function errnoError(code: string, message: string): NodeJS.ErrnoException {
  */
 export class MgnodeServer extends EventEmitter implements http.Server {
   timeout = 0
-  /** As `net.Server#maxConnections`. */
-  declare maxConnections: number
+  /**
+   * Requests one connection may make; the last allowed response says
+   * `Connection: close`, and requests beyond get 503 (and 'dropRequest'),
+   * as on node:http. 0: no limit. Counted for HTTP/1.1 requests only, as there.
+   */
+  maxRequestsPerSocket = 0
 
   #tls: TlsOptions | undefined
   #maxBodySize: number | undefined
@@ -91,6 +102,7 @@ export class MgnodeServer extends EventEmitter implements http.Server {
   #keepAliveTimeout: number = LISTEN_DEFAULTS.keepAliveTimeout
   #headersTimeout: number = LISTEN_DEFAULTS.headersTimeout
   #requestTimeout: number = LISTEN_DEFAULTS.requestTimeout
+  #maxConnections: number | undefined = undefined
 
   constructor(options: ServerOptions = {}, listener?: RequestListener) {
     // 'request' is an event, so an async listener's rejection would be lost
@@ -113,6 +125,7 @@ export class MgnodeServer extends EventEmitter implements http.Server {
       // As node:http, with the connection's socket; emitted before its first request.
       onConnection: (socket) => this.emit('connection', socket),
       onExpectation: (event, req, res) => emitExpectation(this, event, req, res),
+      onDrop: (info) => this.emit('drop', info),
       onUpgrade: (req, socket, head) => {
         const event = req.method === 'CONNECT' ? 'connect' : 'upgrade'
         if (this.listenerCount(event) === 0) return false
@@ -148,24 +161,6 @@ export class MgnodeServer extends EventEmitter implements http.Server {
     return this.#listener === null ? null : LISTENING_HANDLE
   }
 
-  /** Requests a connection may carry; the response to the last says `Connection: close` (0: no limit), as node:http. */
-  get maxRequestsPerSocket(): number {
-    return this.#exchange.maxRequestsPerSocket ?? 0
-  }
-
-  set maxRequestsPerSocket(n: number) {
-    this.#exchange.maxRequestsPerSocket = n
-  }
-
-  /** Most headers a request keeps, as node:http (null: its default, 2000; 0: no limit); the engine's own limit is 100. */
-  get maxHeadersCount(): number | null {
-    return this.#exchange.maxHeadersCount ?? null
-  }
-
-  set maxHeadersCount(n: number | null) {
-    this.#exchange.maxHeadersCount = n
-  }
-
   /** Idle time (ms) before a keep-alive connection is closed; may change while listening, as on node:http. */
   get keepAliveTimeout(): number {
     return this.#keepAliveTimeout
@@ -175,6 +170,30 @@ export class MgnodeServer extends EventEmitter implements http.Server {
     this.#keepAliveTimeout = ms
     this.#exchange.keepAliveTimeout = ms
     this.#pushTimeouts()
+  }
+
+  /**
+   * Connections open at once: while this many are, a new one is closed as
+   * soon as it is accepted, and 'drop' is emitted with its addresses, as
+   * on node:http. May change while listening. Default: no limit.
+   */
+  // Typed `number` as net.Server's is, which is undefined too until set.
+  get maxConnections(): number {
+    return this.#maxConnections as number
+  }
+
+  set maxConnections(max: number) {
+    this.#maxConnections = max
+    if (this.#listener !== null) sharedManager().setMaxConnections(this.#listener.id, max)
+  }
+
+  /** Headers `req.headers` holds (the first ones; the rest are dropped, as on node:http). null: 1000; 0: all. */
+  get maxHeadersCount(): number | null {
+    return this.#exchange.maxHeadersCount ?? null
+  }
+
+  set maxHeadersCount(count: number | null) {
+    this.#exchange.maxHeadersCount = count
   }
 
   /** Time (ms) a client has to send a request head. */
@@ -342,8 +361,15 @@ export class MgnodeServer extends EventEmitter implements http.Server {
 
   #bind(host: string | undefined, port: number): ListenerInfo {
     const scheme = this.#tls ? 'https' : 'http'
-    // No body limit unless asked for, as node:http (bodies stream to the app under a read budget).
-    const options = { tls: this.#tls, ...this.#timeoutOptions(), maxBodySize: this.#maxBodySize ?? Infinity, maxHeaderSize: this.#maxHeaderSize }
+    const options = {
+      tls: this.#tls,
+      ...this.#timeoutOptions(),
+      // No body limit unless asked for, as node:http (bodies stream to the app under a read budget).
+      maxBodySize: this.#maxBodySize ?? Infinity,
+      maxHeaders: NO_HEADER_COUNT_LIMIT,
+      maxConnections: this.#maxConnections,
+      maxHeaderSize: this.#maxHeaderSize,
+    }
     const handler = nodeHandler((req: IncomingMessage, res: ServerResponse) => this.#request(req, res), this.#exchange)
     this.#handler = handler
     const manager = sharedManager()
@@ -368,7 +394,30 @@ export class MgnodeServer extends EventEmitter implements http.Server {
 
   #request(req: IncomingMessage, res: ServerResponse): void {
     this.#inFlight++
+    if (!this.#withinRequestLimit(req, res)) return
     this.emit('request', req, res)
+  }
+
+  /**
+   * node:http's `maxRequestsPerSocket`: the response to the last allowed
+   * request says `Connection: close` (the connection itself stays, as
+   * there); one beyond it is answered 503 instead of reaching the app.
+   */
+  #withinRequestLimit(req: IncomingMessage, res: ServerResponse): boolean {
+    const max = this.maxRequestsPerSocket
+    const limited = res as ServerResponse & { _maxRequestsPerSocket: number; maxRequestsOnConnectionReached: boolean }
+    // Advertised in `Keep-Alive: ..., max=N`.
+    limited._maxRequestsPerSocket = max
+    if (typeof max !== 'number' || max <= 0 || req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1) return true
+    // Counted on the connection's socket (one per connection, as node:http's).
+    const socket = req.socket as unknown as { _requests: number }
+    const count = ++socket._requests
+    limited.maxRequestsOnConnectionReached = max <= count
+    if (max >= count) return true
+    this.emit('dropRequest', req, req.socket)
+    res.writeHead(503)
+    res.end()
+    return false
   }
 
   #settled(): void {

@@ -11,6 +11,8 @@
 //!   TLS hooks, and the pool that makes expensive handshakes off the engine thread.
 //! - [`js`]: the classes and constants JavaScript sees (`Manager`,
 //!   `Responder`, `EventSink`, the batch encoding).
+//! - [`platform`]: what each operating system does its own way (the
+//!   doorbell's sockets); the only place with `cfg(unix)`/`cfg(windows)`.
 
 #![deny(clippy::all)]
 
@@ -23,4 +25,5 @@ mod bridge;
 mod engine;
 mod http;
 pub mod js;
+mod platform;
 mod tls;

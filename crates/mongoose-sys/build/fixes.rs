@@ -31,6 +31,9 @@ const FIXES: &[Fix] = &[
     epoll: true,
     // Also bounds epoll_wait's event array, which is on the stack (Mongoose sized it
     // by the number of connections).
+    // A connection draining with nothing left to send closes in the pass
+    // after the wait: the wait must not sleep (a `Connection: close`
+    // response's FIN came up to 50 ms late).
     why: "before each wait, epoll interest brought up to date for the connections with work only",
     first: "size_t max = 1;",
     last: "    max++;\n  }",
@@ -42,7 +45,7 @@ const FIXES: &[Fix] = &[
            c->is_readable = c->is_writable = 0;\n    \
            if (c->rtls.len > 0 || mg_tls_pending(c) > 0) ms = 1, c->is_readable = 1;\n    \
            mgn_epoll_update(c, can_write(c));\n    \
-           if (c->is_closing) ms = 1;\n  \
+           if (c->is_closing || (c->is_draining && c->send.len == 0)) ms = 1;\n  \
            }",
   },
   Fix {
@@ -96,6 +99,15 @@ const FIXES: &[Fix] = &[
   // once, dropping responses still queued: a client that sends its requests
   // and then ends its side got no answer. mgnode stops reading instead and
   // answers first, as node:http does.
+  // Out of descriptors, accept fails and leaves the listener readable: with
+  // a level-triggered wait the loop spun at full CPU until one freed up.
+  Fix {
+    epoll: false,
+    why: "a listener whose accept runs out of descriptors stops being watched until the engine resumes it (EMFILE)",
+    first: "MG_ERROR((\"%lu accept failed, errno %d\", lsn->id, MG_SOCK_ERR(-1)));",
+    last: "MG_ERROR((\"%lu accept failed, errno %d\", lsn->id, MG_SOCK_ERR(-1)));",
+    with: "mgn_accept_failed(lsn);",
+  },
   Fix {
     epoll: false,
     why: "the end of a peer's stream stops reading instead of closing (half-close)",
@@ -144,6 +156,17 @@ const FIXES: &[Fix] = &[
     last: "      mg_bzero(io->buf, io->size);\n      mg_free(io->buf);\n      io->buf = (unsigned char *) p;",
     with: "      mg_bzero(io->buf, io->len);\n      mg_free(io->buf);\n      io->buf = (unsigned char *) p;",
   },
+  // IPv6 sockets are v6-only by default on Windows (and on Linux with
+  // net.ipv6.bindv6only=1), so a server on [::] did not take IPv4. mgnode
+  // asks for MG_IPV6_V6ONLY=0 and now gets it everywhere, as libuv sets it.
+  Fix {
+    epoll: false,
+    why: "an IPv6 listener's IPV6_V6ONLY is set to MG_IPV6_V6ONLY on every system, not only when it is 1",
+    first: "#if MG_IPV6_V6ONLY\n      // Bind only to the V6 address, not V4 address on this port\n    } else if (c->loc.is_ip6 &&\n               (rc = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, (char *) &on,",
+    last: "#if MG_IPV6_V6ONLY\n      // Bind only to the V6 address, not V4 address on this port\n    } else if (c->loc.is_ip6 &&\n               (rc = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, (char *) &on,",
+    with: "#if 1\n    } else if (c->loc.is_ip6 &&\n               \
+           (rc = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, (on = MG_IPV6_V6ONLY, (char *) &on),",
+  },
 ];
 
 /// Declares the shim functions the fixes call, ahead of Mongoose's code.
@@ -151,7 +174,8 @@ const PRELUDE: &str = "#include <stddef.h>\n#include <stdint.h>\n\
                        void *mgn_iobuf_alloc(size_t size);\n\
                        void mgn_wipe(void *buf, size_t len);\n\
                        struct mg_connection;\n\
-                       void mgn_peer_done(struct mg_connection *c);\n";
+                       void mgn_peer_done(struct mg_connection *c);\n\
+                       void mgn_accept_failed(struct mg_connection *lsn);\n";
 
 /// The source to compile, and whether every fix the epoll backend needs went in.
 pub struct FixedSource {
@@ -159,11 +183,13 @@ pub struct FixedSource {
   pub epoll_ready: bool,
 }
 
-/// Writes `mongoose.c` with the fixes applied to `out_dir`.
-pub fn fixed_source(mongoose_c: &Path, out_dir: &Path) -> FixedSource {
+/// Writes `mongoose.c` with the fixes applied to `out_dir`. The epoll fixes
+/// go in only for the epoll backend: they route Mongoose's poll pass through
+/// shim/active_set.h, which only epoll's interest tracking keeps right.
+pub fn fixed_source(mongoose_c: &Path, out_dir: &Path, epoll: bool) -> FixedSource {
   let mut src = fs::read_to_string(mongoose_c).expect("read mongoose.c");
-  let mut epoll_ready = true;
-  for fix in FIXES {
+  let mut epoll_ready = epoll;
+  for fix in FIXES.iter().filter(|fix| epoll || !fix.epoll) {
     match span(&src, fix) {
       Some((start, end)) => src.replace_range(start..end, fix.with),
       None => {

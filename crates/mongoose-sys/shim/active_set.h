@@ -16,7 +16,8 @@
  * The set lives in mgr->userdata (mgnode does not use it otherwise); whether
  * a connection is listed is one byte of its scratch data, before the epoll
  * mask (epoll_interest.h). Loop thread only. Include this header after
- * mongoose.h, in place of epoll_interest.h.
+ * mongoose.h, in place of epoll_interest.h. With another backend than epoll
+ * (build/backend.rs) it gives no-op stand-ins, so callers need no #if.
  */
 #ifndef MGNODE_ACTIVE_SET_H
 #define MGNODE_ACTIVE_SET_H
@@ -148,6 +149,13 @@ static inline void mgn_active_visited(struct mg_connection *c, bool writable) {
 
 #else
 
+/* Other backends walk every connection on each pass (Mongoose's own poll
+ * pass, untouched by the fixes), so there is no set to keep. */
+static inline bool mgn_active_attach(struct mg_mgr *mgr) {
+  (void) mgr;
+  return true;
+}
+static inline void mgn_active_detach(struct mg_mgr *mgr) { (void) mgr; }
 static inline void mgn_active_mark(struct mg_connection *c) { (void) c; }
 static inline void mgn_active_all(struct mg_mgr *mgr) { (void) mgr; }
 

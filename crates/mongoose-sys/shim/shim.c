@@ -1,27 +1,21 @@
 #include "shim.h"
 
-#include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
 
 #include "mongoose.h"
 #include "active_set.h"
+#include "os_socket.h"
 #include "tls.h"
 
 #ifndef FD
 #define FD(c_) ((MG_SOCKET_TYPE) (size_t) (c_)->fd)
-#endif
-#if defined(_WIN32)
-#define MGN_SHUT_WR SD_SEND
-#else
-#define MGN_SHUT_WR SHUT_WR
 #endif
 
 int mgn_ev_accept(void) { return MG_EV_ACCEPT; }
 int mgn_ev_read(void) { return MG_EV_READ; }
 int mgn_ev_close(void) { return MG_EV_CLOSE; }
 int mgn_ev_peer_done(void) { return MG_EV_USER; }
+int mgn_ev_accept_paused(void) { return MG_EV_USER + 1; }
 
 void mgn_peer_done(struct mg_connection *c) {
   /* Under TLS the end of the stream comes after what TLS still holds. */
@@ -39,18 +33,43 @@ void mgn_peer_done_now(struct mg_connection *c) {
   mg_call(c, MG_EV_USER, NULL);
 }
 
+/* True for the accept errors that say the process (or system) is out of a
+ * resource, which the next accept would hit again; others concern one
+ * connection, which the failed accept already took off the queue. */
+static bool out_of_resources(int err) {
+#if defined(_WIN32)
+  return err == WSAEMFILE || err == WSAENOBUFS;
+#else
+  return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+#endif
+}
+
+void mgn_accept_failed(struct mg_connection *lsn) {
+#if defined(_WIN32)
+  int err = WSAGetLastError();
+#else
+  int err = errno;
+#endif
+  MG_ERROR(("%lu accept failed, errno %d", lsn->id, err));
+  if (!out_of_resources(err)) return;
+  /* The pending connection stays queued and the socket readable: a wait
+   * would return at once, every pass. Stop watching it until the engine
+   * resumes it (a descriptor freed, or a short back-off). */
+  lsn->is_full = 1;
+  mgn_active_mark(lsn);
+  mg_call(lsn, MG_EV_USER + 1, NULL);
+}
+
 struct mg_mgr *mgn_mgr_new(int log_level) {
   struct mg_mgr *mgr = (struct mg_mgr *) calloc(1, sizeof(*mgr));
   if (mgr == NULL) return NULL;
   mg_log_set(log_level);
   mg_mgr_init(mgr);
-#if MG_ENABLE_EPOLL
   if (!mgn_active_attach(mgr)) {
     mg_mgr_free(mgr);
     free(mgr);
     return NULL;
   }
-#endif
   return mgr;
 }
 
@@ -66,14 +85,10 @@ bool mgn_add_doorbell(struct mg_mgr *mgr, int fd) {
 
 void mgn_mgr_free(struct mg_mgr *mgr) {
   if (mgr == NULL) return;
-#if MG_ENABLE_EPOLL
   /* mg_mgr_free closes connections in one last pass, which must visit them all. */
   mgn_active_all(mgr);
   mg_mgr_free(mgr);
   mgn_active_detach(mgr);
-#else
-  mg_mgr_free(mgr);
-#endif
   free(mgr);
 }
 
@@ -85,9 +100,9 @@ void mgn_visit_all(struct mg_mgr *mgr) { mgn_active_all(mgr); }
 struct mg_connection *mgn_listen(struct mg_mgr *mgr, const char *url,
                                  mgn_handler_t fn, void *fn_data, int *err) {
   struct mg_connection *c;
-  errno = 0;
+  mgn_sock_clear_error();
   c = mg_listen(mgr, url, fn, fn_data);
-  if (c == NULL && err != NULL) *err = errno != 0 ? errno : -1;
+  if (c == NULL && err != NULL) *err = mgn_sock_listen_error();
   return c;
 }
 
@@ -172,7 +187,7 @@ void mgn_reset_now(struct mg_connection *c) {
 }
 void mgn_shutdown_write(struct mg_connection *c) {
   if (c->is_closing || FD(c) == MG_INVALID_SOCKET) return;
-  shutdown((MG_SOCKET_TYPE) (size_t) c->fd, MGN_SHUT_WR);
+  mgn_sock_shutdown_write(c->fd);
 }
 
 void mgn_flush(struct mg_connection *c) {
@@ -188,32 +203,13 @@ void mgn_flush(struct mg_connection *c) {
   }
 }
 
-#ifndef MSG_NOSIGNAL
-#define MSG_NOSIGNAL 0
-#endif
-#define MGN_MAX_PARTS 16
-
 long mgn_write_parts(struct mg_connection *c, const void *parts, size_t n) {
-  struct iovec iov[MGN_MAX_PARTS + 1];
-  struct msghdr msg;
-  size_t k = 0, from_send;
+  size_t from_send;
   long sent;
   mgn_active_mark(c);
   if (c->is_tls || c->is_closing || c->is_udp) return 0;
-  if (n > MGN_MAX_PARTS) n = MGN_MAX_PARTS;
-  if (c->send.len > 0) {
-    iov[k].iov_base = c->send.buf;
-    iov[k].iov_len = c->send.len;
-    k++;
-  }
-  memcpy(&iov[k], parts, n * sizeof(struct iovec));
-  k += n;
-  memset(&msg, 0, sizeof(msg));
-  msg.msg_iov = iov;
-  msg.msg_iovlen = k;
-  sent = (long) sendmsg((int) (size_t) c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+  sent = mgn_sock_send_parts(c->fd, c->send.buf, c->send.len, parts, n);
   if (sent < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
     c->is_closing = 1;
     return -1;
   }

@@ -29,6 +29,13 @@ int mgn_ev_peer_done(void);
 void mgn_peer_done(struct mg_connection *c);
 /* mgn_peer_done's work, once TLS has handed on everything it held. */
 void mgn_peer_done_now(struct mg_connection *c);
+/* mgnode's own event: a listener's accept failed for want of descriptors
+ * (EMFILE, ENFILE) or buffers, and it stopped watching the listener (paused,
+ * as mgn_set_paused does), which Mongoose would otherwise find readable, and
+ * fail on, every pass. The handler resumes it with mgn_set_paused(c, false).
+ * build/fixes.rs has accept_conn call mgn_accept_failed on any failure. */
+int mgn_ev_accept_paused(void);
+void mgn_accept_failed(struct mg_connection *lsn);
 
 /* Manager lifetime. Returns NULL on allocation failure. */
 struct mg_mgr *mgn_mgr_new(int log_level);
@@ -36,12 +43,16 @@ void mgn_mgr_free(struct mg_mgr *mgr);
 /* The next poll pass visits every connection, not only those with work. */
 void mgn_visit_all(struct mg_mgr *mgr);
 void mgn_poll(struct mg_mgr *mgr, int timeout_ms);
-/* Adds the receiving end of a doorbell socket (non-blocking, e.g. one end of
- * a Unix datagram pair) to the poll set; whatever arrives on it is discarded,
- * its only effect is that mgn_poll returns. Mongoose owns `fd` afterwards. */
+/* Adds the receiving end of a doorbell socket (non-blocking: one end of a
+ * Unix datagram pair, or of a loopback UDP pair on Windows) to the poll set;
+ * whatever arrives on it is discarded, its only effect is that mgn_poll
+ * returns. Mongoose owns `fd` afterwards. An int, as Mongoose's mg_wrapfd
+ * takes it (Windows socket handles fit in 32 bits). */
 bool mgn_add_doorbell(struct mg_mgr *mgr, int fd);
 
-/* Starts listening. Returns NULL and sets *err (an errno value, or -1) on failure. */
+/* Starts listening. Returns NULL and sets *err on failure: MGN_LISTEN_EADDRINUSE,
+ * MGN_LISTEN_EACCES or MGN_LISTEN_EADDRNOTAVAIL (os_socket.h, the same on every
+ * system), else the system's error number, else -1. */
 struct mg_connection *mgn_listen(struct mg_mgr *mgr, const char *url,
                                  mgn_handler_t fn, void *fn_data, int *err);
 
@@ -64,7 +75,8 @@ size_t mgn_send_len(const struct mg_connection *c);
 /* Writes what the send buffer holds right away (plain TCP only), instead of
  * waiting for the next poll to report the socket writable. */
 void mgn_flush(struct mg_connection *c);
-/* Writes Mongoose's buffered bytes, then the `n` parts (struct iovec), in one
+/* Writes Mongoose's buffered bytes, then the `n` parts (at most 16; struct
+ * iovec on Unix, WSABUF on Windows: see os_socket.h), in one
  * system call on a plain socket. Returns how many bytes of the parts went (0
  * when the socket is full, TLS or closing), or -1 after an error. */
 long mgn_write_parts(struct mg_connection *c, const void *parts, size_t n);

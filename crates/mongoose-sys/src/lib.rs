@@ -21,10 +21,18 @@ pub struct mg_connection {
 
 pub type mgn_handler_t = unsafe extern "C" fn(c: *mut mg_connection, ev: c_int, ev_data: *mut c_void);
 
+/// `mgn_listen`'s error for an address in use (`shim/os_socket.h`; the same on every system).
+pub const MGN_LISTEN_EADDRINUSE: c_int = -2;
+/// `mgn_listen`'s error for a port the process may not bind.
+pub const MGN_LISTEN_EACCES: c_int = -3;
+/// `mgn_listen`'s error for an address this machine does not have.
+pub const MGN_LISTEN_EADDRNOTAVAIL: c_int = -4;
+
 extern "C" {
   pub fn mgn_ev_accept() -> c_int;
   pub fn mgn_ev_read() -> c_int;
   pub fn mgn_ev_peer_done() -> c_int;
+  pub fn mgn_ev_accept_paused() -> c_int;
   pub fn mgn_ev_close() -> c_int;
 
   pub fn mgn_mgr_new(log_level: c_int) -> *mut mg_mgr;
@@ -52,7 +60,9 @@ extern "C" {
   pub fn mgn_send(c: *mut mg_connection, buf: *const c_void, len: usize) -> bool;
   pub fn mgn_send_len(c: *const mg_connection) -> usize;
   pub fn mgn_flush(c: *mut mg_connection);
-  /// `parts` points to `n` `struct iovec`s (`std::io::IoSlice` has their layout).
+  /// `parts` points to `n` (at most 16) `std::io::IoSlice`s: the platform's
+  /// gather element, `struct iovec` on Unix and `WSABUF` on Windows, which
+  /// is what the shim reads them as on each.
   pub fn mgn_write_parts(c: *mut mg_connection, parts: *const c_void, n: usize) -> std::os::raw::c_long;
 
   pub fn mgn_set_paused(c: *mut mg_connection, paused: bool);

@@ -54,6 +54,9 @@ pub struct ListenerConfig {
   /// Present on `https://` listeners.
   pub tls: Option<Arc<ListenerTls>>,
   pub timeouts: Timeouts,
+  /// Connections open at once beyond which new ones are closed as soon as
+  /// they are accepted (node:http's `server.maxConnections`); 0 for no limit.
+  pub max_connections: usize,
 }
 
 /// Where a listener ended up.
@@ -116,6 +119,8 @@ pub enum Command {
   CloseIdle { listener: u64 },
   /// Replace a listener's timeouts; connections use the new ones from their next check.
   SetTimeouts { listener: u64, timeouts: Timeouts },
+  /// Replace a listener's connection limit (0: none); open connections stay.
+  SetMaxConnections { listener: u64, max: usize },
   /// Bytes of a response (already framed by JS unless `CHUNKED`).
   Write { conn: u64, data: Payload, flags: u32 },
   /// Several small writes made together on one JavaScript thread, copied

@@ -1,26 +1,27 @@
 //! `LoopHandle`: how JavaScript threads reach the Mongoose thread.
 //!
-//! Commands travel over a crossbeam channel; a one-byte datagram on a Unix
-//! socket pair only rings a doorbell so `mg_mgr_poll` returns early. A ring
-//! is only sent when the loop may be asleep in poll: while it is busy it
-//! drains the channel on its next pass anyway, and under load it nearly
-//! always is, so most commands cost no system call at all.
+//! Commands travel over a crossbeam channel; one byte on a socket pair
+//! ([`crate::platform::doorbell`]) only rings a doorbell so `mg_mgr_poll`
+//! returns early. A ring is only sent when the loop may be asleep in poll:
+//! while it is busy it drains the channel on its next pass anyway, and under
+//! load it nearly always is, so most commands cost no system call at all.
 //!
 //! Mongoose's own `mg_wakeup` would work too, but it sends over a UDP pair on
 //! 127.0.0.1 (the whole IP stack per ring, and datagrams are dropped under
-//! load) and needs the manager's pointer on foreign threads. A Unix datagram
-//! pair is cheaper, is plain safe Rust on the sending side, and stays valid
-//! however long a JavaScript thread holds it. The loop still drains the
-//! channel after every poll, so even a lost ring would only cost latency.
+//! load) and needs the manager's pointer on foreign threads. Our own pair
+//! (a Unix datagram pair; loopback UDP only on Windows) is cheaper, is plain
+//! safe Rust on the sending side, and stays valid however long a JavaScript
+//! thread holds it. The loop still drains the channel after every poll, so
+//! even a lost ring would only cost latency.
 
 use std::io;
-use std::os::fd::IntoRawFd;
-use std::os::unix::net::UnixDatagram;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::bridge::command::Command;
+pub use crate::platform::doorbell::BellReceiver;
+use crate::platform::doorbell::{self, Bell};
 
 /// The loop is between polls and will drain the channel before it sleeps.
 const AWAKE: u8 = 0;
@@ -33,26 +34,14 @@ pub struct LoopHandle {
   tx: Sender<Command>,
   /// `AWAKE`, `SLEEPING` or `SENT`; see [`LoopHandle::send`] and [`LoopHandle::may_sleep`].
   state: AtomicU8,
-  bell: UnixDatagram,
-}
-
-/// The doorbell's receiving end, to be handed to Mongoose's poll set.
-pub struct BellReceiver(UnixDatagram);
-
-impl BellReceiver {
-  /// Gives up ownership of the socket (Mongoose closes it with the manager).
-  pub fn into_raw_fd(self) -> i32 {
-    self.0.into_raw_fd()
-  }
+  bell: Bell,
 }
 
 impl LoopHandle {
   pub fn new() -> io::Result<(Self, Receiver<Command>, BellReceiver)> {
-    let (bell, ear) = UnixDatagram::pair()?;
-    bell.set_nonblocking(true)?;
-    ear.set_nonblocking(true)?;
+    let (bell, ear) = doorbell::pair()?;
     let (tx, rx) = crossbeam_channel::unbounded();
-    Ok((LoopHandle { tx, state: AtomicU8::new(AWAKE), bell }, rx, BellReceiver(ear)))
+    Ok((LoopHandle { tx, state: AtomicU8::new(AWAKE), bell }, rx, ear))
   }
 
   /// Queues a command and rings the loop if it may be asleep.
@@ -76,9 +65,7 @@ impl LoopHandle {
     // After the command is queued: a loop that has not yet decided to sleep
     // sees `SENT` and polls without waiting; one that has is rung.
     if self.state.swap(SENT, Ordering::SeqCst) == SLEEPING {
-      // A full socket buffer means rings are already pending; a closed peer
-      // means the loop is gone. Neither needs handling.
-      let _ = self.bell.send(&[1]);
+      self.bell.ring();
     }
   }
 

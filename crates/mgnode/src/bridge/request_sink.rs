@@ -62,6 +62,11 @@ pub enum SinkEvent {
   Drain {
     conn_id: u64,
   },
+  /// A connection over the listener's limit was closed as soon as it was
+  /// accepted (node:http's `'drop'`).
+  Dropped {
+    peer: Arc<Peer>,
+  },
   /// The connection closed (or its next request went to another sink): any
   /// unfinished response is cut short, and what the thread keeps for the
   /// connection can go.

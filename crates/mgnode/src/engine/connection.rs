@@ -23,6 +23,9 @@ const PAUSE_AT: usize = 256 * 1024;
 /// Reading also stops while JavaScript holds this much of a streamed body or
 /// of an upgraded connection's bytes unconsumed, and resumes as it reads.
 pub const READ_BUDGET: usize = 256 * 1024;
+/// How long a client whose request was rejected may go on sending after the
+/// rejection (its bytes are read and dropped) before the connection closes.
+const LINGER: Duration = Duration::from_secs(2);
 
 /// What the connection's incoming bytes are.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -77,6 +80,9 @@ pub struct Connection {
   /// The peer has finished sending (read end of file): what it sent is still
   /// answered, then the connection closes.
   peer_done: bool,
+  /// A request was rejected: what the client still sends is dropped until it
+  /// ends its side or this time passes (see [`Connection::reject`]).
+  discard_until: Option<Instant>,
   idle_since: Instant,
   request_started: Option<Instant>,
   /// Bytes ever queued for sending, and how many of them had left at the last sweep.
@@ -120,6 +126,7 @@ impl Connection {
       want_drain: false,
       paused: false,
       peer_done: false,
+      discard_until: None,
       idle_since: now,
       request_started: None,
       queued_total: 0,
@@ -151,6 +158,11 @@ impl Connection {
 
   pub fn peer_done(&self) -> bool {
     self.peer_done
+  }
+
+  /// True after a rejection, while the client's further bytes are dropped.
+  pub fn discarding(&self) -> bool {
+    self.discard_until.is_some()
   }
 
   pub fn parser(&mut self) -> &mut RequestParser {
@@ -262,6 +274,11 @@ impl Connection {
       return None;
     }
     self.update_reading();
+    if self.discard_until.is_some() {
+      // A rejected client is done sending: nothing is left to wait for.
+      self.close_after_sent();
+      return None;
+    }
     if self.mode == Mode::Raw {
       let sent_all = self.out.is_empty() && self.conn.send_len() == 0;
       if self.write_shut || (self.shutdown_when_sent && sent_all) {
@@ -456,6 +473,25 @@ impl Connection {
     self.close_after_sent();
   }
 
+  /// Answers a request that was rejected before JavaScript saw it (malformed,
+  /// or too large: 400, 413, 431, ...), letting the client read the answer.
+  /// Closing at once would reset the connection while the client is still
+  /// sending (the rest of a large body or head), and a reset makes its side
+  /// drop the answer unread. So the answer goes out, then the sending side
+  /// is shut (FIN), and what the client still sends is read and dropped
+  /// until it closes or [`LINGER`] passes. TLS, which mgnode does not
+  /// half-close, and a client already done sending close as `refuse` does.
+  pub fn reject(&mut self, status: u16, now: Instant) {
+    if self.peer_done || self.conn.is_tls() {
+      self.refuse(status);
+      return;
+    }
+    self.conn.consume(usize::MAX);
+    self.queue(error_response(status).into());
+    self.discard_until = Some(now + LINGER);
+    self.shutdown_when_sent = true;
+  }
+
   /// A request already with JavaScript failed (its body was malformed or too
   /// large): answered with `status` unless its response has begun, then closed.
   pub fn fail_request(&mut self, status: u16) {
@@ -529,6 +565,11 @@ impl Connection {
 
   /// Checks timeouts; see [`Due`].
   pub fn sweep(&mut self, now: Instant, park_limit: Duration) -> Due {
+    if let Some(until) = self.discard_until {
+      // The rejection's FIN, if the socket could not take it all at once.
+      self.shutdown_if_sent();
+      return if now >= until { Due::Close } else { Due::Nothing };
+    }
     let conn = self.conn;
     let timeouts = self.listener.timeouts.get();
     let stalled = self.stalled_for(now);

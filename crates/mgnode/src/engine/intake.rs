@@ -28,6 +28,10 @@ impl Engine {
       }
       return;
     }
+    if c.discarding() {
+      conn.consume(usize::MAX);
+      return;
+    }
     loop {
       if conn.is_closing() {
         return;
@@ -122,7 +126,7 @@ impl Engine {
             // The request is with JavaScript and its body went wrong.
             c.fail_request(status);
           } else {
-            c.refuse(status);
+            c.reject(status, now);
           }
           self.to_flush.push(id);
           return;

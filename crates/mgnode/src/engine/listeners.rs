@@ -1,18 +1,20 @@
 //! Listeners: a listening socket and the sinks its requests go to, and the
 //! listener commands on the Mongoose thread (opening and closing listeners,
-//! sinks attaching to and leaving them).
+//! sinks attaching to and leaving them), with what limits accepting: the
+//! connection limit, and pauses while the process is out of descriptors.
 
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 use std::os::raw::{c_int, c_void};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use mongoose_sys as sys;
 
 use super::{on_event, Engine};
 use crate::bridge::command::{Bound, ListenError, ListenerConfig, Timeouts};
-use crate::bridge::request_sink::{Dispatch, RequestSink};
+use crate::bridge::request_sink::{Dispatch, Peer, RequestSink, SinkEvent};
 use crate::engine::mg_conn::MgConn;
 use crate::http::request_parser::Hooks;
 
@@ -35,9 +37,9 @@ impl Engine {
     let ptr = unsafe { sys::mgn_listen(mgr, curl.as_ptr(), on_event, std::ptr::null_mut(), &mut err) };
     if ptr.is_null() {
       let message = match err {
-        98 => format!("listen EADDRINUSE: address already in use {url}"),
-        13 => format!("listen EACCES: permission denied {url}"),
-        99 => format!("listen EADDRNOTAVAIL: address not available {url}"),
+        sys::MGN_LISTEN_EADDRINUSE => format!("listen EADDRINUSE: address already in use {url}"),
+        sys::MGN_LISTEN_EACCES => format!("listen EACCES: permission denied {url}"),
+        sys::MGN_LISTEN_EADDRNOTAVAIL => format!("listen EADDRNOTAVAIL: address not available {url}"),
         _ => format!("cannot listen on {url} (errno {err})"),
       };
       return Err(ListenError { message });
@@ -48,8 +50,62 @@ impl Engine {
     // SAFETY: as above; fn_data carries the listener id as an integer.
     unsafe { sys::mgn_conn_set_data(ptr, id as usize as *mut c_void) };
     let (host, port) = conn.addr(false);
-    self.listeners.insert(id, Rc::new(Listener::new(conn, config, sink)));
+    self.listeners.insert(id, Rc::new(Listener::new(id, conn, config, sink)));
     Ok(Bound { id, host, port })
+  }
+
+  pub(super) fn set_max_connections(&mut self, listener: u64, max: usize) {
+    if let Some(l) = self.listeners.get(&listener) {
+      l.max_connections.set(max);
+    }
+  }
+
+  /// A listener's accept failed for want of descriptors (or memory): Mongoose
+  /// stopped watching it (see `mgn_accept_failed`), or its socket, readable
+  /// all along, would wake every poll at once. It resumes when a connection
+  /// closes or after [`ACCEPT_RETRY`]; clients wait in the backlog meanwhile.
+  pub(super) fn accept_paused(&mut self, listener: u64) {
+    if let Some(l) = self.listeners.get(&listener) {
+      if l.accept_paused_at.replace(Some(self.now)).is_none() {
+        self.accept_paused += 1;
+      }
+    }
+  }
+
+  /// Resumes accepting on paused listeners: all of them when a descriptor was
+  /// freed (`now` is `None`), else those paused for [`ACCEPT_RETRY`]. One
+  /// that is still out of descriptors pauses again at its next accept.
+  pub(super) fn resume_accepting(&mut self, now: Option<Instant>) {
+    if self.accept_paused == 0 {
+      return;
+    }
+    for l in self.listeners.values() {
+      let Some(since) = l.accept_paused_at.get() else { continue };
+      if now.is_some_and(|now| now.duration_since(since) < ACCEPT_RETRY) {
+        continue;
+      }
+      l.accept_paused_at.set(None);
+      self.accept_paused -= 1;
+      if !l.closed.get() {
+        // A listener that is not closed has a live connection.
+        l.conn.set_paused(false);
+      }
+    }
+  }
+
+  /// Counts a new connection of `listener`, or, at its limit, answers false
+  /// after telling a sink (node:http's `'drop'` event).
+  pub(super) fn admit(&mut self, listener: &Listener, peer: impl FnOnce() -> Peer) -> bool {
+    let max = listener.max_connections.get();
+    if max == 0 || listener.open.get() < max {
+      listener.open.set(listener.open.get() + 1);
+      return true;
+    }
+    if let Some(sink) = listener.pick_sink() {
+      sink.push(SinkEvent::Dropped { peer: Arc::new(peer()) });
+      self.to_ring.push(sink);
+    }
+    false
   }
 
   /// Attaches a sink (a worker thread's) to a listener; parked requests go to it.
@@ -71,7 +127,7 @@ impl Engine {
   /// Closes a listener's keep-alive connections that are between requests.
   pub(super) fn close_idle(&mut self, listener: u64) {
     for c in self.conns.values_mut() {
-      if c.listener().conn.id() == listener {
+      if c.listener().id == listener {
         c.close_if_idle();
       }
     }
@@ -113,12 +169,8 @@ impl Engine {
 
   /// Hands parked requests of a listener to its sinks, now that one attached.
   fn dispatch_parked(&mut self, listener: u64) {
-    let ids: Vec<u64> = self
-      .conns
-      .iter()
-      .filter(|(_, c)| c.is_parked() && c.listener().conn.id() == listener)
-      .map(|(id, _)| *id)
-      .collect();
+    let ids: Vec<u64> =
+      self.conns.iter().filter(|(_, c)| c.is_parked() && c.listener().id == listener).map(|(id, _)| *id).collect();
     for id in ids {
       let Some(c) = self.conns.get_mut(&id) else { continue };
       let Some(sink) = c.next_sink() else { return };
@@ -144,8 +196,16 @@ impl Engine {
   }
 }
 
+/// How long a listener out of descriptors waits before it tries to accept
+/// again, unless a connection closes first (nginx waits 500 ms; a client
+/// in the backlog should not wait long once descriptors are free).
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
+
 /// A listening socket, its settings, and the sinks (JavaScript threads) its requests go to.
 pub struct Listener {
+  /// Its connection's id, also valid once that connection is gone.
+  pub id: u64,
+  /// Live until the listener closes (`closed`); only `id` is read after.
   pub conn: MgConn,
   pub config: ListenerConfig,
   /// Starts as `config.timeouts`; `SetTimeouts` changes it.
@@ -157,12 +217,22 @@ pub struct Listener {
   /// Closed the way node:http's `close()` closes: connections busy at the
   /// time stay open as keep-alive connections until they are idle too long.
   pub linger: Cell<bool>,
+  /// Starts as `config.max_connections`; `SetMaxConnections` changes it.
+  pub max_connections: Cell<usize>,
+  /// Its connections that are open.
+  pub open: Cell<usize>,
+  /// Since when accepting is paused for want of descriptors.
+  pub accept_paused_at: Cell<Option<Instant>>,
 }
 
 impl Listener {
-  pub fn new(conn: MgConn, config: ListenerConfig, sink: Option<Arc<RequestSink>>) -> Self {
+  pub fn new(id: u64, conn: MgConn, config: ListenerConfig, sink: Option<Arc<RequestSink>>) -> Self {
     Listener {
+      id,
       conn,
+      max_connections: Cell::new(config.max_connections),
+      open: Cell::new(0),
+      accept_paused_at: Cell::new(None),
       timeouts: Cell::new(config.timeouts),
       config,
       sinks: RefCell::new(sink.into_iter().collect()),
@@ -170,6 +240,11 @@ impl Listener {
       closed: Cell::new(false),
       linger: Cell::new(false),
     }
+  }
+
+  /// One of its connections closed.
+  pub fn connection_closed(&self) {
+    self.open.set(self.open.get().saturating_sub(1));
   }
 
   /// Closed so that its connections end keep-alive (not lingering).

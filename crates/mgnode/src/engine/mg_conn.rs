@@ -72,8 +72,10 @@ impl MgConn {
   /// the socket is full or the connection is TLS or closing); `None` after an
   /// error, when the connection is closing.
   pub fn write_parts(self, parts: &[IoSlice<'_>]) -> Option<usize> {
-    // SAFETY: `IoSlice` is guaranteed to have `struct iovec`'s layout on Unix,
-    // every slice outlives the call, and the shim only reads them during it.
+    // SAFETY: `IoSlice` is guaranteed to have the layout of `struct iovec` on
+    // Unix and of `WSABUF` on Windows, which the shim reads them as (at most
+    // 16, the outbox's MAX_PARTS); every slice outlives the call, and the
+    // shim only reads them during it.
     let n = unsafe { sys::mgn_write_parts(self.0, parts.as_ptr().cast(), parts.len()) };
     usize::try_from(n).ok()
   }

@@ -68,6 +68,8 @@ pub struct Engine {
   /// (a response ended, or JavaScript read what it held).
   to_parse: Vec<u64>,
   shutdown_at: Option<Instant>,
+  /// Listeners whose accepting is paused for want of descriptors.
+  accept_paused: usize,
   last_sweep: Instant,
   /// Freed connection buffers not yet handed back to the system, and when that was last done.
   released_buffers: bool,
@@ -91,7 +93,7 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ear: BellReceiver, re
     return;
   }
   // SAFETY: `mgr` is live; Mongoose takes ownership of the descriptor.
-  if !unsafe { sys::mgn_add_doorbell(mgr, ear.into_raw_fd()) } {
+  if !unsafe { sys::mgn_add_doorbell(mgr, ear.into_raw()) } {
     // SAFETY: nothing else refers to `mgr` yet.
     unsafe { sys::mgn_mgr_free(mgr) };
     let _ = ready.send(false);
@@ -113,6 +115,7 @@ pub fn run(handle: Arc<LoopHandle>, rx: Receiver<Command>, ear: BellReceiver, re
       shutdown_watch: Vec::new(),
       to_parse: Vec::new(),
       shutdown_at: None,
+      accept_paused: 0,
       last_sweep: now,
       released_buffers: false,
       last_collect: now,
@@ -145,21 +148,30 @@ enum Event {
   Read,
   /// The peer finished sending (read end of file), see `mgn_ev_peer_done`.
   PeerDone,
+  /// A listener stopped accepting for want of descriptors, see `mgn_ev_accept_paused`.
+  AcceptPaused,
   Close,
 }
 
 impl Event {
   /// `ev` as an event the engine handles, or `None` for the rest (MG_EV_POLL, ...).
   fn from_mongoose(ev: c_int) -> Option<Event> {
-    static NUMBERS: OnceLock<[c_int; 4]> = OnceLock::new();
+    static NUMBERS: OnceLock<[c_int; 5]> = OnceLock::new();
     // SAFETY: these shim functions only return constants.
-    let [accept, read, peer_done, close] = *NUMBERS.get_or_init(|| unsafe {
-      [sys::mgn_ev_accept(), sys::mgn_ev_read(), sys::mgn_ev_peer_done(), sys::mgn_ev_close()]
+    let [accept, read, peer_done, accept_paused, close] = *NUMBERS.get_or_init(|| unsafe {
+      [
+        sys::mgn_ev_accept(),
+        sys::mgn_ev_read(),
+        sys::mgn_ev_peer_done(),
+        sys::mgn_ev_accept_paused(),
+        sys::mgn_ev_close(),
+      ]
     });
     match ev {
       _ if ev == read => Some(Event::Read),
       _ if ev == accept => Some(Event::Accept),
       _ if ev == peer_done => Some(Event::PeerDone),
+      _ if ev == accept_paused => Some(Event::AcceptPaused),
       _ if ev == close => Some(Event::Close),
       _ => None,
     }
@@ -192,6 +204,7 @@ impl Engine {
       Event::Read => self.process(conn.id()),
       Event::Accept => self.on_accept(conn),
       Event::PeerDone => self.on_peer_done(conn.id()),
+      Event::AcceptPaused => self.accept_paused(conn.id()),
       Event::Close => self.on_close(conn.id()),
     }
   }
@@ -208,14 +221,22 @@ impl Engine {
       conn.close_now();
       return;
     }
+    let tls = listener.config.tls.is_some();
+    let peer = || {
+      let (remote_address, remote_port) = conn.addr(true);
+      let (local_address, local_port) = conn.addr(false);
+      Peer { remote_address, remote_port, local_address, local_port, tls }
+    };
+    if !self.admit(&listener, peer) {
+      // Over the connection limit: closed at once, as node:http does.
+      conn.close_now();
+      return;
+    }
     if let Some(tls) = &listener.config.tls {
       // SAFETY: Mongoose passed this live connection to the accept event.
       unsafe { tls::attach(conn.as_ptr(), conn.id(), tls, &self.handle) };
     }
-    let (remote_address, remote_port) = conn.addr(true);
-    let (local_address, local_port) = conn.addr(false);
-    let peer =
-      Arc::new(Peer { remote_address, remote_port, local_address, local_port, tls: listener.config.tls.is_some() });
+    let peer = Arc::new(peer());
     // Not self.now: that was taken before this poll, which may have waited,
     // and a stale start would let the keep-alive sweep close it too early.
     self.conns.insert(conn.id(), Connection::new(conn, listener, peer, Instant::now()));
@@ -223,6 +244,9 @@ impl Engine {
 
   fn on_close(&mut self, id: u64) {
     if let Some(c) = self.conns.remove(&id) {
+      c.listener().connection_closed();
+      // Its descriptor is free: a listener that ran out can accept again.
+      self.resume_accepting(None);
       // The last connection of a closed listener takes the listener, and with
       // it its sinks' doorbells: ring now, or JavaScript never hears of it.
       // Held until rung: dropping a closed listener's last reference releases its sinks.
@@ -234,7 +258,10 @@ impl Engine {
           self.to_ring.push(sink);
         }
       }
-    } else if self.listeners.remove(&id).is_some() {
+    } else if let Some(listener) = self.listeners.remove(&id) {
+      if listener.accept_paused_at.take().is_some() {
+        self.accept_paused -= 1;
+      }
       for waiter in self.listener_close_waiters.remove(&id).unwrap_or_default() {
         let _ = waiter.send(());
       }
@@ -257,6 +284,7 @@ impl Engine {
     if self.now.duration_since(self.last_sweep) >= SWEEP_EVERY {
       self.last_sweep = self.now;
       self.sweep();
+      self.resume_accepting(Some(self.now));
       // Poll passes visit only connections with work; now and then all of
       // them, so a change of state Mongoose's pass missed is only late.
       // SAFETY: `mgr` is this thread's live manager (see `run`).
@@ -299,6 +327,7 @@ impl Engine {
       }
       Command::DetachSink { listener, sink } => self.detach_sink(listener, sink),
       Command::SetTimeouts { listener, timeouts } => self.set_timeouts(listener, timeouts),
+      Command::SetMaxConnections { listener, max } => self.set_max_connections(listener, max),
       Command::CloseIdle { listener } => self.close_idle(listener),
       Command::CloseListener { listener, linger, reply } => self.close_listener_then(listener, linger, reply),
       Command::Shutdown { grace_ms } => self.shutdown(grace_ms),

@@ -26,6 +26,10 @@ const SLICE: usize = 32 * 1024;
 const TLS_WINDOW: usize = 128 * 1024;
 /// Buffers gathered into one write (the shim's limit).
 const MAX_PARTS: usize = 16;
+/// The most bytes of one buffer offered to a gathered write. A write takes
+/// far less anyway; Windows' `WSABUF` (what `IoSlice` is there) holds a
+/// 32-bit length, and `IoSlice::new` panics on a longer slice.
+const MAX_PART_BYTES: usize = 1 << 30;
 
 pub struct Outbox {
   /// The connection the bytes are for.
@@ -104,6 +108,7 @@ impl Outbox {
         let mut offered = 0;
         for (slot, buffer) in parts.iter_mut().zip(&self.buffers) {
           let rest = if count == 0 { &buffer[self.front_sent..] } else { &buffer[..] };
+          let rest = &rest[..rest.len().min(MAX_PART_BYTES)];
           *slot = IoSlice::new(rest);
           offered += rest.len();
           count += 1;

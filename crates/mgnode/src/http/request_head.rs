@@ -128,6 +128,50 @@ pub struct HeadParser {
   name: Range<usize>,
   /// Header fields so far, as ranges of the buffer (kept between requests for its capacity).
   fields: Vec<(Range<usize>, Range<usize>)>,
+  /// What the fields that frame the body say so far, checked as each arrives (see `framing_field`).
+  framing: FramingSoFar,
+  /// Where the target is in an absolute-form prefix (`scheme://`).
+  scheme: Scheme,
+}
+
+/// The start of an absolute-form target, checked byte by byte as llhttp
+/// does: letters, then `://` (`h2://x` and `http:/x` are refused at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+  Name,
+  Colon,
+  Slash,
+  /// Past `://`, or not an absolute-form target.
+  Done,
+}
+
+/// Which framing field the current field line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum FramingField {
+  #[default]
+  None,
+  ContentLength,
+  TransferEncoding,
+}
+
+/// The framing fields of the head being read. A bad or conflicting one is
+/// refused as soon as it arrives rather than at the end of the head, as llhttp
+/// refuses most of them (a bad Content-Length byte, Content-Length with
+/// Transfer-Encoding, a coding after chunked): a client that sends one and
+/// stops gets its 400 then, not after a timeout.
+#[derive(Default)]
+struct FramingSoFar {
+  current: FramingField,
+  length_seen: bool,
+  coding_seen: bool,
+  /// White space followed the current Content-Length's digits: only more may come.
+  length_ended: bool,
+  /// Digits of the current Content-Length so far (more than 19 are refused, as `parse_content_length` does).
+  length_digits: u8,
+  /// The Transfer-Encoding codings of the lines so far, and of the current
+  /// line up to its last comma; the current coding starts at `coding_start`.
+  coding: TransferCoding,
+  coding_start: usize,
 }
 
 impl HeadParser {
@@ -141,6 +185,8 @@ impl HeadParser {
       minor: 1,
       name: 0..0,
       fields: Vec::new(),
+      framing: FramingSoFar::default(),
+      scheme: Scheme::Done,
     }
   }
 
@@ -179,6 +225,73 @@ impl HeadParser {
     self.pos = 0;
     self.mark = 0;
     self.fields.clear();
+    self.framing = FramingSoFar::default();
+  }
+
+  /// A field name ended: a second Content-Length, or Content-Length with
+  /// Transfer-Encoding, is refused now (`finish` would refuse them too).
+  fn framing_field(&mut self, name: &[u8]) -> Result<(), u16> {
+    let f = &mut self.framing;
+    f.current = if name.eq_ignore_ascii_case(b"content-length") {
+      if f.length_seen || f.coding_seen {
+        return Err(400);
+      }
+      f.length_seen = true;
+      f.length_ended = false;
+      f.length_digits = 0;
+      FramingField::ContentLength
+    } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+      if f.length_seen {
+        return Err(400);
+      }
+      f.coding_seen = true;
+      FramingField::TransferEncoding
+    } else {
+      FramingField::None
+    };
+    Ok(())
+  }
+
+  /// A byte of a Content-Length value: up to 19 digits, then only white space.
+  fn length_byte(&mut self, b: u8) -> Result<(), u16> {
+    let f = &mut self.framing;
+    let digit = b.is_ascii_digit();
+    if !(digit || is_ows(b)) || (digit && f.length_ended) {
+      return Err(400);
+    }
+    f.length_ended |= !digit;
+    f.length_digits += u8::from(digit);
+    if f.length_digits > 19 {
+      return Err(400);
+    }
+    Ok(())
+  }
+
+  /// A byte of a Transfer-Encoding value at `pos`: each coding is added as
+  /// its comma comes, and one starting after `chunked` is refused at its
+  /// first byte (nothing may follow chunked).
+  fn coding_byte(&mut self, buf: &[u8], pos: usize) -> Result<(), u16> {
+    let f = &mut self.framing;
+    let b = buf[pos];
+    if b == b',' {
+      f.coding.add(&buf[f.coding_start..pos])?;
+      f.coding_start = pos + 1;
+    } else if !is_ows(b) && f.coding.chunked_last && buf[f.coding_start..pos].iter().all(|&c| is_ows(c)) {
+      return Err(400);
+    }
+    Ok(())
+  }
+
+  /// A field line ended with the value `buf[value]`: an empty
+  /// Content-Length, or a Transfer-Encoding that nothing after it can make
+  /// valid, is refused now.
+  fn framing_value(&mut self, buf: &[u8], value: Range<usize>) -> Result<(), u16> {
+    let f = &mut self.framing;
+    match f.current {
+      FramingField::ContentLength if value.is_empty() => Err(400),
+      FramingField::TransferEncoding => f.coding.add(&buf[f.coding_start.clamp(value.start, value.end)..value.end]),
+      _ => Ok(()),
+    }
   }
 
   /// Checks bytes from `self.pos`; true once the empty line ending the head is read.
@@ -191,7 +304,7 @@ impl HeadParser {
       match self.state {
         State::Start => match b {
           b'\r' => self.state = State::StartLf,
-          _ if is_token(b) => {
+          _ if starts_a_method(&[b]) => {
             self.mark = pos;
             self.state = State::Method;
           }
@@ -212,9 +325,31 @@ impl HeadParser {
             self.method = self.mark..pos;
             self.mark = pos + 1;
             self.state = State::Target;
-          } else if !is_token(b) || pos - self.mark >= LONGEST_METHOD {
+          } else if pos - self.mark >= LONGEST_METHOD || !starts_a_method(&buf[self.mark..=pos]) {
+            // As llhttp, refused at the first byte no method can continue with, not at the space.
             return Err(400);
           }
+        }
+        State::Target if pos == self.mark || self.scheme != Scheme::Done && b != b' ' => {
+          let method = &buf[self.method.clone()];
+          let first = pos == self.mark;
+          if first && !may_start_target(method, b) {
+            return Err(400);
+          }
+          self.scheme = match self.scheme {
+            _ if first => {
+              if method != b"CONNECT" && b.is_ascii_alphabetic() {
+                Scheme::Name
+              } else {
+                Scheme::Done
+              }
+            }
+            Scheme::Name if b.is_ascii_alphabetic() => Scheme::Name,
+            Scheme::Name if b == b':' => Scheme::Colon,
+            Scheme::Colon if b == b'/' => Scheme::Slash,
+            Scheme::Slash if b == b'/' => Scheme::Done,
+            _ => return Err(400),
+          };
         }
         State::Target => {
           let run = buf[pos..end].iter().position(|&c| !is_target(c)).unwrap_or(end - pos);
@@ -276,19 +411,38 @@ impl HeadParser {
             return Err(400);
           }
           self.name = self.mark..pos;
+          self.framing_field(&buf[self.mark..pos])?;
           self.state = State::ValueStart;
         }
         State::ValueStart => {
           if b == b'\r' {
+            self.framing_value(buf, pos..pos)?;
             self.fields.push((self.name.clone(), pos..pos));
             self.state = State::FieldLf;
           } else if !is_ows(b) {
             if !is_field_value(b) {
               return Err(400);
             }
+            match self.framing.current {
+              FramingField::ContentLength => self.length_byte(b)?,
+              FramingField::TransferEncoding => {
+                self.framing.coding_start = pos;
+                self.coding_byte(buf, pos)?;
+              }
+              FramingField::None => {}
+            }
             self.mark = pos;
             self.state = State::Value;
           }
+        }
+        State::Value if self.framing.current == FramingField::ContentLength && b != b'\r' => {
+          self.length_byte(b)?;
+        }
+        State::Value if self.framing.current == FramingField::TransferEncoding && b != b'\r' => {
+          if !is_field_value(b) {
+            return Err(400);
+          }
+          self.coding_byte(buf, pos)?;
         }
         State::Value => {
           let run = buf[pos..end].iter().position(|&c| !is_field_value(c)).unwrap_or(end - pos);
@@ -303,6 +457,7 @@ impl HeadParser {
           while value_end > self.mark && is_ows(buf[value_end - 1]) {
             value_end -= 1;
           }
+          self.framing_value(buf, self.mark..value_end)?;
           self.fields.push((self.name.clone(), self.mark..value_end));
           self.state = State::FieldLf;
         }
@@ -392,6 +547,17 @@ impl HeadParser {
   }
 }
 
+/// Whether some method node:http knows starts with `prefix`.
+fn starts_a_method(prefix: &[u8]) -> bool {
+  METHODS.iter().any(|m| m.starts_with(prefix))
+}
+
+/// Whether a target of this method may start with `first`: as `valid_target`
+/// would have it once the target is complete, decided at once as llhttp does.
+fn may_start_target(method: &[u8], first: u8) -> bool {
+  first == b'/' || first == b'*' || first.is_ascii_alphabetic() || (method == b"CONNECT" && is_target(first))
+}
+
 /// Whether a target has a form RFC 9112 §3.2 allows for this method.
 fn valid_target(method: &[u8], target: &[u8]) -> bool {
   match target.first() {
@@ -399,9 +565,10 @@ fn valid_target(method: &[u8], target: &[u8]) -> bool {
     Some(b'/') => true,
     _ if target == b"*" => method == b"OPTIONS",
     _ if method == b"CONNECT" => true,
-    // absolute-form: a scheme, then "://" (as llhttp reads it: `host:80` is not one).
+    // absolute-form: a scheme of letters only, then "://" (as llhttp reads
+    // it: `host:80`, `h2://x` are not one).
     Some(c) if c.is_ascii_alphabetic() => {
-      let scheme = target.iter().position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')));
+      let scheme = target.iter().position(|&c| !c.is_ascii_alphabetic());
       matches!(scheme, Some(at) if target[at..].starts_with(b"://"))
     }
     _ => false,
@@ -553,6 +720,8 @@ mod tests {
       (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n", 400),
       (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked,\r\n\r\n", 400),
       (b"GET x:80 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+      (b"GET h2://x/ HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+      (b"GET a+b://x/ HTTP/1.1\r\nHost: x\r\n\r\n", 400),
       (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400),
       (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2048\r\n\r\n", 413),
       (b"GET / HTTP/1.1\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\nE: 1\r\nF: 1\r\nG: 1\r\nH: 1\r\nI: 1\r\n\r\n", 431),
@@ -577,5 +746,67 @@ mod tests {
     assert_eq!(p.parse(b"XYZZY ", &limits()).err(), Some(400));
     let mut p = HeadParser::new();
     assert!(p.parse(b"GET / HTTP/1.1\r\nHost: x\r\nGood: v", &limits()).unwrap().is_none());
+  }
+
+  #[test]
+  fn refuses_a_bad_or_conflicting_framing_field_as_soon_as_it_arrives() {
+    let head = |rest: &str| format!("POST / HTTP/1.1\r\nHost: x\r\n{rest}").into_bytes();
+    for rest in [
+      "Content-Length: +",
+      "Content-Length: 1e",
+      "Content-Length: 0x",
+      "Content-Length: 5 5",
+      "Content-Length: 99999999999999999999",
+      "Content-Length:\r",
+      "Content-Length: 4\r\nTransfer-Encoding:",
+      "Transfer-Encoding: chunked\r\nContent-Length:",
+      "Content-Length: 1\r\ncontent-length:",
+      "Transfer-Encoding: chunked, g",
+      "Transfer-Encoding: chunked,,",
+      "Transfer-Encoding: chunked\r\nTransfer-Encoding: c",
+      "Transfer-Encoding: gzip, chunked, chunked\r",
+    ] {
+      let wire = head(rest);
+      assert_eq!(HeadParser::new().parse(&wire, &limits()).err(), Some(400), "{rest:?}");
+      assert_eq!(parse_bytewise(&wire).err(), Some(400), "bytewise {rest:?}");
+    }
+    for rest in [
+      "Content-Length: 05 ",
+      "Content-Length:5\t\r\n",
+      "Transfer-Encoding: gzip\r\n",
+      "Transfer-Encoding: chunked\r\nX: 1",
+      "Transfer-Encoding: gzip, chunked ",
+      "Transfer-Encoding: chunkedx, gzip",
+      "Transfer-Encoding: gzip;q=1,",
+    ] {
+      assert!(HeadParser::new().parse(&head(rest), &limits()).unwrap().is_none(), "{rest:?}");
+    }
+    // A parser reused for the next request starts afresh.
+    let mut p = HeadParser::new();
+    let first = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n";
+    assert!(p.parse(first, &limits()).unwrap().is_some());
+    assert!(p.parse(first, &limits()).unwrap().is_some());
+  }
+
+  #[test]
+  fn refuses_a_method_or_target_as_soon_as_no_valid_one_can_follow() {
+    for wire in
+      [&b"pOS"[..], b"GEX", b"POST 0", b"GET %", b"OPTIONS ?", b"GET f6", b"GET h2", b"GET http:x", b"GET http:/x"]
+    {
+      assert_eq!(HeadParser::new().parse(wire, &limits()).err(), Some(400), "{}", String::from_utf8_lossy(wire));
+    }
+    for wire in [
+      &b"PO"[..],
+      b"M-SEA",
+      b"GET h",
+      b"GET http:/",
+      b"GET http://x",
+      b"OPTIONS *",
+      b"CONNECT 1",
+      b"CONNECT h2:1",
+      b"GET /",
+    ] {
+      assert!(HeadParser::new().parse(wire, &limits()).unwrap().is_none(), "{}", String::from_utf8_lossy(wire));
+    }
   }
 }

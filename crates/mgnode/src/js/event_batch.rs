@@ -33,6 +33,10 @@ pub enum EventKind {
   /// JavaScript, unanswered: node:http treats the client as gone (the
   /// request is aborted), as do most servers.
   Hangup = 5,
+  /// `[6, remotePort, localPort, len(remoteAddress), len(localAddress)]`: a
+  /// connection over the listener's `maxConnections` was closed at accept
+  /// (node:http's `'drop'` event).
+  Drop = 6,
 }
 
 /// Numbers a request takes in a batch before its header lengths.
@@ -83,6 +87,11 @@ impl EventBatch {
         SinkEvent::Closed { conn_id } => batch.numbers.extend([kind(EventKind::Closed), conn_id as f64]),
         SinkEvent::End { conn_id } => batch.numbers.extend([kind(EventKind::End), conn_id as f64]),
         SinkEvent::Hangup { conn_id } => batch.numbers.extend([kind(EventKind::Hangup), conn_id as f64]),
+        SinkEvent::Dropped { peer } => {
+          batch.numbers.extend([kind(EventKind::Drop), peer.remote_port as f64, peer.local_port as f64]);
+          batch.push_text(&peer.remote_address);
+          batch.push_text(&peer.local_address);
+        }
         SinkEvent::Data { conn_id, data } => {
           let body = batch.add_body(data);
           batch.numbers.extend([kind(EventKind::Data), conn_id as f64, body]);
@@ -203,6 +212,20 @@ mod tests {
     assert_eq!(batch.bodies.len(), 2);
     assert_eq!(batch.bodies[0], b"body");
     assert_eq!(batch.bodies[1], b"more");
+  }
+
+  #[test]
+  fn a_dropped_connection_carries_both_addresses() {
+    let peer = Arc::new(Peer {
+      remote_address: "127.0.0.1".into(),
+      remote_port: 40001,
+      local_address: "127.0.0.1".into(),
+      local_port: 8000,
+      tls: false,
+    });
+    let batch = EventBatch::encode(vec![SinkEvent::Dropped { peer }, SinkEvent::Closed { conn_id: 3 }]);
+    assert_eq!(batch.text, "127.0.0.1127.0.0.1");
+    assert_eq!(batch.numbers, vec![6.0, 40001.0, 8000.0, 9.0, 9.0, 2.0, 3.0]);
   }
 
   #[test]

@@ -50,6 +50,8 @@ pub struct NativeListenOptions {
   pub request_timeout: Option<u32>,
   pub keep_alive_timeout: Option<u32>,
   pub stream_timeout: Option<u32>,
+  /// Open connections beyond which new ones are closed at accept (0 or absent: no limit).
+  pub max_connections: Option<u32>,
 }
 
 impl NativeListenOptions {
@@ -61,6 +63,7 @@ impl NativeListenOptions {
         max_headers: self.max_headers.unwrap_or(DEFAULT_MAX_HEADERS).max(1) as usize,
       },
       tls,
+      max_connections: self.max_connections.unwrap_or(0) as usize,
       timeouts: Timeouts {
         headers_ms: self.headers_timeout.unwrap_or(DEFAULT_HEADERS_TIMEOUT) as u64,
         request_ms: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT) as u64,
@@ -230,6 +233,13 @@ impl Manager {
   pub fn tls_choose(&self, conn_id: i64, context: Option<&TlsContext>, fail: bool) {
     let context = context.map(|c| c.inner.clone());
     self.handle.send(Command::TlsChoose { conn: conn_id as u64, context, fail });
+  }
+
+  /// Changes a listener's connection limit (0 for none): connections
+  /// accepted while this many are open are closed at once.
+  #[napi]
+  pub fn set_max_connections(&self, listener_id: i64, max: u32) {
+    self.handle.send(Command::SetMaxConnections { listener: listener_id as u64, max: max as usize });
   }
 
   /// Closes the listener's keep-alive connections that are between requests.

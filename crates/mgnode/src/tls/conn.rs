@@ -80,6 +80,8 @@ pub struct TlsConn {
   end_told: bool,
   close_notify_sent: bool,
   published: bool,
+  /// Bytes of the first record have gone to rustls (its header was checked).
+  hello_started: bool,
 }
 
 impl TlsConn {
@@ -97,6 +99,7 @@ impl TlsConn {
       end_told: false,
       close_notify_sent: false,
       published: false,
+      hello_started: false,
     }
   }
 
@@ -279,6 +282,14 @@ impl TlsConn {
     loop {
       match &mut self.stage {
         Stage::Hello(acceptor) => {
+          if !self.hello_started && !can_start_client_hello(&self.inbox) {
+            // rustls would wait for the whole record a header announces;
+            // bytes that cannot be a ClientHello's are refused at once, as
+            // node:https does.
+            self.fail(wire);
+            return;
+          }
+          self.hello_started |= !self.inbox.is_empty();
           while !self.inbox.is_empty() {
             match acceptor.read_tls(&mut self.inbox.as_slice()) {
               Ok(0) | Err(_) => break,
@@ -438,6 +449,21 @@ impl Drop for TlsConn {
 }
 
 /// Feeds ciphertext to rustls and processes it.
+/// Whether `bytes`, the first a client sent (maybe only some of them), can
+/// start a ClientHello record: a handshake record (22) of TLS version 3.x,
+/// 1 to 2^14 bytes long (RFC 8446 §5.1), whose message is a ClientHello (1).
+fn can_start_client_hello(bytes: &[u8]) -> bool {
+  let at = |i: usize| bytes.get(i).copied();
+  let length = match (at(3), at(4)) {
+    (Some(hi), Some(lo)) => Some(u16::from_be_bytes([hi, lo])),
+    _ => None,
+  };
+  !matches!(at(0), Some(b) if b != 22)
+    && !matches!(at(1), Some(b) if b != 3)
+    && !matches!(length, Some(n) if !(1..=16384).contains(&n))
+    && !matches!(at(5), Some(b) if b != 1)
+}
+
 fn feed(sc: &mut ServerConnection, inbox: &mut Vec<u8>, plain_ready: &mut usize, ended: &mut bool) -> Result<(), ()> {
   while !inbox.is_empty() {
     let n = match sc.read_tls(&mut inbox.as_slice()) {
@@ -470,5 +496,23 @@ fn suite_name(suite: rustls::CipherSuite) -> String {
   match name.strip_prefix("TLS13_") {
     Some(rest) => format!("TLS_{rest}"),
     None => name,
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::can_start_client_hello;
+
+  #[test]
+  fn only_what_can_start_a_client_hello_passes() {
+    assert!(can_start_client_hello(b""));
+    assert!(can_start_client_hello(&[22, 3, 1, 0, 200, 1, 0]));
+    assert!(can_start_client_hello(&[22, 3]));
+    assert!(!can_start_client_hello(b"GET / HTTP/1.1\r\n"));
+    assert!(!can_start_client_hello(&[22, 2, 0]));
+    assert!(!can_start_client_hello(&[22, 3, 1, 0, 0]));
+    assert!(!can_start_client_hello(&[22, 3, 1, 0x40, 1]));
+    // A ServerHello (2) where a ClientHello must be.
+    assert!(!can_start_client_hello(&[22, 3, 3, 0, 50, 2]));
   }
 }
