@@ -69,6 +69,26 @@ test('keys in PKCS#1 and SEC1 layouts, and DER, are read as well as PKCS#8', asy
   }
 })
 
+test('an X.509 version 1 certificate (openssl x509 -req without extensions) is served, as node:https serves it', async (t) => {
+  const { execFileSync } = await import('node:child_process')
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const dir = mkdtempSync(join(tmpdir(), 'mgnode-v1-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const at = (name) => join(dir, name)
+  const quiet = { stdio: 'ignore' }
+  execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', at('key.pem'), '-out', at('req.csr'), '-subj', '/CN=localhost'], quiet)
+  execFileSync('openssl', ['x509', '-req', '-in', at('req.csr'), '-signkey', at('key.pem'), '-out', at('cert.pem'), '-days', '2'], quiet)
+  const cert = readFileSync(at('cert.pem'))
+  t.is(new crypto.X509Certificate(cert).toLegacyObject().subject.CN, 'localhost')
+  t.regex(execFileSync('openssl', ['x509', '-in', at('cert.pem'), '-noout', '-text']).toString(), /Version: 1 /)
+  const port = await httpsServer(t, { cert, key: readFileSync(at('key.pem')) })
+  const got = await tlsGet(port, { ca: cert })
+  t.is(got.error, undefined, got.error?.message)
+  t.is(got.body, 'hello /')
+})
+
 test('an encrypted key is read with its passphrase, and refused without it with ERR_MGNODE_TLS', async (t) => {
   const { cert, key } = selfSigned('p256')
   const locked = encryptedKey(key, 'open sesame')

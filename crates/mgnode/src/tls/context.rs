@@ -164,8 +164,15 @@ fn certified_key(provider: &CryptoProvider, cert: &[u8], key: &[u8]) -> Result<C
     "tls.key: unsupported key type: TLS here signs with RSA keys of 2048 to 8192 bits, ECDSA P-256 or P-384 keys, and Ed25519 keys".to_string()
   })?;
   let certified = CertifiedKey::new(chain, signing);
-  certified.keys_match().map_err(|e| format!("tls.key does not match tls.cert: {e}"))?;
-  Ok(certified)
+  match certified.keys_match() {
+    Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) => {
+      Err("tls.key does not match tls.cert".into())
+    }
+    // A certificate webpki cannot read (an X.509 version 1 certificate, which
+    // `openssl x509 -req` makes without extensions) can still be served, as
+    // node:https serves it: only the match cannot be checked up front.
+    _ => Ok(certified),
+  }
 }
 
 /// Every certificate of a PEM bundle, or one DER certificate.
