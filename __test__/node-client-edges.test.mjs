@@ -3,7 +3,6 @@
 // after its requests still gets every answer, and req.socket.destroy(err)
 // reports the error to on-finished (Koa's "should handle socket errors").
 import test from 'ava'
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import net from 'node:net'
 import path from 'node:path'
@@ -12,30 +11,14 @@ import Koa from 'koa'
 import onFinished from 'on-finished'
 
 import { both, listen, portOf } from './helpers/both.mjs'
+import { runToExit } from './helpers/child.mjs'
 import { root, within } from './helpers/server.mjs'
 
 const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
 const register = path.join(root, 'register.js')
 const mocha = path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js')
 
-/** Runs node with `args` until it exits by itself (killed after `ms`, which the test then reports). */
-function run(args, env, ms = 30_000) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (out += d))
-    let killed = false
-    const timer = setTimeout(() => {
-      killed = true
-      child.kill('SIGKILL')
-    }, ms)
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, killed, out })
-    })
-  })
-}
+const run = (args, env) => runToExit(args, { cwd: root, env, ms: 30_000 })
 
 for (const [label, preload, socket] of [
   ['through the preload', ['-r', register], 'EngineSocket'],

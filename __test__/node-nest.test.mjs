@@ -2,34 +2,18 @@
 // supertest) passes under the preload and the runner ends by itself; the
 // same app served by `Server` answers a real client.
 import test from 'ava'
-import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 
 import { Server } from '../dist/index.js'
+import { runToExit } from './helpers/child.mjs'
 import { root } from './helpers/server.mjs'
 
 const require = createRequire(import.meta.url)
 const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
 
-function run(args, env, ms = 60_000) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (out += d))
-    let killed = false
-    const timer = setTimeout(() => {
-      killed = true
-      child.kill('SIGKILL')
-    }, ms)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, killed, out })
-    })
-  })
-}
+const run = (args, env) => runToExit(args, { cwd: root, env, ms: 60_000 })
 
 for (const [label, preload, socket, server] of [
   ['under the preload', ['-r', path.join(root, 'register.js')], 'EngineSocket', 'MgnodeServer'],

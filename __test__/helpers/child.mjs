@@ -38,3 +38,27 @@ export async function startChild(t, args, { ready, env, timeoutMs = 30_000 }) {
 
 /** True while the child has not exited. */
 export const alive = (child) => child.exitCode === null && child.signalCode === null
+
+/**
+ * Runs `node ...args` until it exits by itself, resolving with its code,
+ * signal, combined output and whether it had to be killed after `ms` (which
+ * the test then reports: a run that never ends is what these tests look for).
+ */
+export function runToExit(args, { cwd, env, ms = 30_000 } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (out += d))
+    let killed = false
+    const timer = setTimeout(() => {
+      killed = true
+      child.kill('SIGKILL')
+    }, ms)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, killed, out })
+    })
+  })
+}
+
