@@ -371,15 +371,25 @@ test.serial('a module that calls listen() while loading is warned about, naming 
   const cli = await start(t, [fixture('cli-listens.cjs'), '-w', '1', '-l', '0'], { env: { APP_PORT: String(port) } })
   await within((async () => { while (!/listen\(\)/.test(cli.stderr)) await sleep(20) })(), 5000, 'no warning')
   t.regex(cli.stderr, new RegExp(`mgnode: warning: .*called listen\\(\\) while loading: it opens its own node:http server on port ${port} on 127\\.0\\.0\\.1`))
-  // The app's own port really is open (what the warning is about), besides mgnode's.
+  // The app's own port really is open (what the warning is about), besides
+  // mgnode's. The warning comes with the listen() call; the port is bound a
+  // moment later, so the first tries may be refused.
   const http = await import('node:http')
-  const own = await new Promise((resolve, reject) => {
-    http.get(`http://127.0.0.1:${port}/`, { agent: false }, (res) => {
-      let b = ''
-      res.on('data', (d) => (b += d))
-      res.on('end', () => resolve(b))
-    }).on('error', reject)
-  })
+  const get = () =>
+    new Promise((resolve, reject) => {
+      http.get(`http://127.0.0.1:${port}/`, { agent: false }, (res) => {
+        let b = ''
+        res.on('data', (d) => (b += d))
+        res.on('end', () => resolve(b))
+      }).on('error', reject)
+    })
+  let own
+  for (let tries = 0; own === undefined; tries++) {
+    own = await get().catch((err) => {
+      if (err.code !== 'ECONNREFUSED' || tries >= 50) throw err
+      return sleep(50).then(() => undefined)
+    })
+  }
   t.is(own, 'ok')
   t.is(await text(cli.url + '/'), 'ok')
   t.is((await cli.stop()).code, 0)
