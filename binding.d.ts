@@ -98,10 +98,10 @@ export declare class Manager {
    */
   tlsChoose(connId: number, context: TlsContext | undefined | null, fail: boolean): void
   /**
-   * Changes a listener's connection limit (0 for none): connections
+   * Changes a listener's connection limit (absent: none): connections
    * accepted while this many are open are closed at once.
    */
-  setMaxConnections(listenerId: number, max: number): void
+  setMaxConnections(listenerId: number, max?: number | undefined | null): void
   /** Closes the listener's keep-alive connections that are between requests. */
   closeIdle(listenerId: number): void
   /** Detaches a sink whose thread is gone; requests it held are answered 502. */
@@ -281,7 +281,10 @@ export interface NativeListenOptions {
   requestTimeout?: number
   keepAliveTimeout?: number
   streamTimeout?: number
-  /** Open connections beyond which new ones are closed at accept (0 or absent: no limit). */
+  /**
+   * Open connections beyond which new ones are closed at accept (0: every
+   * one; absent: no limit).
+   */
   maxConnections?: number
 }
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { distIndex } from './helpers/server.mjs'
 import { simpleGet, exchange, requestHead } from './helpers/raw.mjs'
+import { scaled } from './helpers/slowdown.mjs'
 
 /**
  * Run `node [flags] -e script`; collect stdout lines with arrival times.
@@ -37,7 +38,7 @@ function runChild(script, { flags = [], limit = 20000, onLine } = {}) {
     const timer = setTimeout(() => {
       killed = true
       child.kill('SIGKILL')
-    }, limit)
+    }, scaled(limit))
     let exitAt, code, signal
     child.on('exit', (c, s) => {
       exitAt = performance.now()
@@ -263,7 +264,7 @@ onLinux('child process: 2000 idle keep-alive connections give their buffers back
     const mgr = new Manager()
     mgr.listen('http://127.0.0.1:0', (req, reply) => reply.send(200, {}, 'ok'), { keepAliveTimeout: 60000 })
       .then((l) => console.log('PORT ' + l.localAddr[1]))
-    setTimeout(() => mgr.close(), 15000)
+    setTimeout(() => mgr.close(), ${scaled(15000)})
   `
   const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1])
   const sockets = []

@@ -234,6 +234,33 @@ test('body as a stream, formData(), clone() and new Request(request)', async (t)
   })
 })
 
+for (const fastResponse of [true, false]) {
+  test(`fetch(request) and new Request(request, init) take the request a handler was given (fastResponse: ${fastResponse})`, async (t) => {
+    const { port } = await serveFetch(
+      t,
+      {
+        async fetch(request) {
+          const hop = request.headers.get('x-hop')
+          if (hop !== null) return new Response(`${request.method} ${hop} ${await request.text()}`)
+          if (new URL(request.url).pathname === '/wrapped') {
+            const res = await fetch(new Request(request, { headers: { 'x-hop': 'wrapped' } }))
+            return new Response(await res.text())
+          }
+          // Back to this server, marked so that the second pass answers.
+          request.headers.set('x-hop', 'same')
+          const res = await fetch(request)
+          return new Response(await res.text())
+        },
+      },
+      { fetchOptions: { fastResponse } },
+    )
+    const base = `http://127.0.0.1:${port}`
+    t.is(await fetch(`${base}/same`, { method: 'POST', body: 'abc' }).then((r) => r.text()), 'POST same abc')
+    t.is(await fetch(`${base}/wrapped`, { method: 'PUT', body: 'xyz' }).then((r) => r.text()), 'PUT wrapped xyz')
+    t.true(new Request(base) instanceof Request)
+  })
+}
+
 test('signal aborts when the client disconnects before the response', async (t) => {
   const aborted = deferred()
   const started = deferred()

@@ -693,7 +693,10 @@ test('req and res APIs match node:http: headers, rawHeaders, body, header method
   t.true(ours.headersSentAfterWrite)
   t.false(ours.writableEndedBeforeEnd)
   t.true(ours.writableEndedAfterEnd)
-  t.deepEqual(ours.events, ['finish', 'end callback', 'close'])
+  // Node 24 runs end()'s callback before 'finish', older releases after it; the
+  // order is node:http's own (compared above), 'close' always last.
+  t.deepEqual([...ours.events].sort(), ['close', 'end callback', 'finish'])
+  t.is(ours.events.at(-1), 'close')
   t.true(ours.writableFinished)
   const res = onWire.mgnode
   t.is(res.status, '202 Accepted')

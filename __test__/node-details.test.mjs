@@ -18,15 +18,6 @@ both('res.writeEarlyHints sends a 103 with its Link headers before the final res
   t.is(final.body.toString(), 'final')
 })
 
-both('server.maxHeadersCount: req.headers has the first N headers (rawHeaders all of them)', async (t, target) => {
-  const server = await listen(t, target, (req, res) => res.end(JSON.stringify([req.headers, req.rawHeaders.length])))
-  server.maxHeadersCount = 2
-  const client = await RawClient.connect(portOf(server))
-  t.teardown(() => client.destroy())
-  await client.write('GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n')
-  t.deepEqual(JSON.parse((await client.readResponse()).body), [{ host: 'x', a: '1' }, 8])
-})
-
 both("server.maxRequestsPerSocket: the response to the last allowed request says Connection: close, and the connection ends", async (t, target) => {
   const server = await listen(t, target, (req, res) => res.end(req.url))
   server.maxRequestsPerSocket = 2

@@ -8,6 +8,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { root } from './helpers/server.mjs'
+import { scaled } from './helpers/slowdown.mjs'
 
 const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
 const registerCjs = path.join(root, 'register.js')
@@ -28,7 +29,7 @@ async function startChild(t, args, { cwd = root } = {}) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
   const firstLine = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no output within 10 s; stderr: ${stderr}`)), 10_000)
+    const timer = setTimeout(() => reject(new Error(`no output within ${scaled(10)} s; stderr: ${stderr}`)), scaled(10_000))
     child.stdout.on('data', (d) => {
       stdout += d
       const nl = stdout.indexOf('\n')

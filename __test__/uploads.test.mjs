@@ -20,7 +20,10 @@ import { root, within } from './helpers/server.mjs'
 
 const MiB = 1024 * 1024
 const SIZE = process.env.MGNODE_BIG_UPLOADS === '1' ? 2048 * MiB : 256 * MiB
-const GROWTH_LIMIT = 64 * MiB
+// Far below what holding the body would take (the upload is 256 MiB, or 2 GiB),
+// with room for garbage not yet collected: Node 24's V8 lets more of it pile
+// up than Node 20's (node:http itself grows by 59-84 MiB there, 2026-12-02).
+const GROWTH_LIMIT = 96 * MiB
 const fixture = fileURLToPath(new URL('./fixtures/upload-server.cjs', import.meta.url))
 const register = path.join(root, 'register.js')
 
@@ -98,7 +101,7 @@ const mib = (n) => `${(n / MiB).toFixed(1)} MiB`
 
 for (const mode of ['pipe', 'count', 'multer', 'busboy']) {
   const what = { pipe: 'req.pipe(fs.createWriteStream)', count: 'req.pipe(a counting Writable)', multer: "multer's disk storage", busboy: 'busboy file streams to disk' }[mode]
-  test.serial(`a ${mib(SIZE)} upload through ${what}: all bytes arrive, the server's RSS grows by less than 64 MiB`, async (t) => {
+  test.serial(`a ${mib(SIZE)} upload through ${what}: all bytes arrive, the server's RSS grows by less than ${mib(GROWTH_LIMIT)}`, async (t) => {
     const mg = await measure(t, mode)
     t.is(mg.result.status, 200)
     t.is(mg.result.body.bytes, SIZE)
@@ -146,7 +149,7 @@ test.serial('an app that stops reading halfway slows the client, not its own mem
   t.log(`stalled at ${mib(result.stalledAt)}; the client sent ${mib(moved)} more meanwhile; server RSS +${mib(stats.peak - stats.baseline)}`)
   t.true(during.length > 1, 'the stall was not seen by the client')
   t.true(moved < 16 * MiB, `the client sent ${mib(moved)} while the app was not reading`)
-  t.true(stats.peak - stats.baseline < GROWTH_LIMIT)
+  t.true(stats.peak - stats.baseline < GROWTH_LIMIT, `RSS grew by ${mib(stats.peak - stats.baseline)}`)
 })
 
 both("a client that leaves mid-upload: 'aborted', the response's 'close', then 'error' (ECONNRESET) and 'close' on req, as node:http orders them", async (t, target) => {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 
 import { RawClient, requestHead, simpleGet } from './helpers/raw.mjs'
 import { alive, startChild } from './helpers/child.mjs'
+import { scaled } from './helpers/slowdown.mjs'
 
 const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
 const bin = fileURLToPath(new URL('../bin/mgnode.js', import.meta.url))
@@ -61,7 +62,7 @@ test('both workers crash at once: the process stays up, keeps listening, and ser
 
 test('each worker crashes on 1 in 200 requests under load for 3 s: every request is answered 2xx, 502 or 503, none refused or reset, and the server serves at the end', async (t) => {
   const { port, child, out } = await serveInChild(t, 'crash-every-app.cjs', 2, { MGNODE_TEST_CRASH_EVERY: '200' })
-  const RUN_MS = 3000
+  const RUN_MS = scaled(3000)
   const CONNECTIONS = 16
   const counts = new Map()
   const failures = []

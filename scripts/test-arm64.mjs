@@ -45,11 +45,11 @@ const result = await runAva({
   name: `arm64-node${node.version}${opts.files.length ? '-chosen' : ''}`,
   node: node.file,
   launcher: ['qemu-aarch64', '-L', SYSROOT],
-  env: { NAPI_RS_NATIVE_LIBRARY_PATH: binary },
+  // Emulated, everything takes several times longer: the tests' deadlines (set
+  // for native speed, to catch hangs) and load durations are stretched
+  // (__test__/helpers/slowdown.mjs), and one test runs at a time.
+  env: { NAPI_RS_NATIVE_LIBRARY_PATH: binary, MGNODE_TEST_SLOWDOWN: process.env.MGNODE_TEST_SLOWDOWN ?? '6' },
   files,
-  // Emulated, everything takes several times longer: one test at a time, so
-  // that the tests' own deadlines (a few seconds each, set for native speed)
-  // measure the engine rather than the emulator's backlog.
   avaArgs: ['--serial', '--concurrency=1', '--timeout=300s'],
 })
 printSummary('arm64 (qemu-aarch64)', [{ label: `Node ${node.version} arm64`, ...result }])

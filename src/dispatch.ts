@@ -181,8 +181,14 @@ export class Dispatcher implements ReplyHost {
   #reader: BatchReader | null = null
   #at = 0
   #served = 0
-  /** Goes on with the batch; bound to the context `listen()` ran in, as node:http's requests are. */
+  /**
+   * Goes on with the batch. Both are bound to the async context `listen()` ran
+   * in, as node:http's requests are: the engine's callback carries no context
+   * of its own (with Node 24's AsyncContextFrame it would carry whatever frame
+   * was current when it was made).
+   */
   #resume = AsyncResource.bind(() => this.#continue(true))
+  #run = AsyncResource.bind((wait: boolean) => this.#continue(wait))
 
   constructor(responder: NativeResponder, handler: Handler, signal: CloseSignal | null = null) {
     this.responses = new ResponseQueue(responder)
@@ -245,7 +251,7 @@ export class Dispatcher implements ReplyHost {
       cb()
     }
     // What is left of the last batch goes now, without waiting for handlers.
-    this.#continue(false)
+    this.#run(false)
     this.responses.release()
     const batch = sink.takeEvents() as EventBatch | null
     if (batch === null) return
@@ -256,7 +262,7 @@ export class Dispatcher implements ReplyHost {
     this.#reader = new BatchReader(batch)
     this.#at = 0
     this.#served = 0
-    this.#continue(true)
+    this.#run(true)
   }
 
   /**

@@ -40,13 +40,17 @@ function nativeOptions(options: ListenOptions): NativeListenOptions {
 }
 
 /**
- * The engine's connection limit for a `maxConnections` value: node:http
- * applies any positive number (`open >= max` refuses), so 2.5 lets 3 in;
- * anything else, 0 included, means no limit.
+ * The engine's connection limit for a `maxConnections` value, as current
+ * node:http applies it (`open >= max` refuses, unless max is null or
+ * undefined): 2.5 lets 3 in, 0 or less refuses every connection, and null,
+ * undefined, NaN or Infinity set no limit (undefined). Node 20 took 0 as no
+ * limit.
  */
-export function connectionLimit(max: unknown): number {
+export function connectionLimit(max: unknown): number | undefined {
+  if (max === null || max === undefined) return undefined
   const n = Number(max)
-  return n > 0 && n <= 2 ** 32 - 1 ? Math.ceil(n) : 0
+  if (Number.isNaN(n) || n > 2 ** 32 - 1) return undefined
+  return n <= 0 ? 0 : Math.ceil(n)
 }
 
 /** An `https://` listener's TLS: its default context, the contexts by server name, its `SNICallback`. */
@@ -193,7 +197,7 @@ export class Manager {
     this.native.addTlsContext(listenerId, servername, compiled)
   }
 
-  /** Changes a listener's `maxConnections` (0 or less, or not finite: no limit). @internal */
+  /** Changes a listener's `maxConnections` (see `connectionLimit`). @internal */
   setMaxConnections(listenerId: number, max: unknown): void {
     if (this.#closing === null) this.native.setMaxConnections(listenerId, connectionLimit(max))
   }

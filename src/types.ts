@@ -64,7 +64,8 @@ export interface ListenOptions {
   maxHeaders?: number
   /**
    * Connections open at once; one accepted beyond it is closed at once
-   * (node:http's `server.maxConnections`). Default: no limit.
+   * (node:http's `server.maxConnections`; 0 refuses every connection).
+   * Default: no limit.
    */
   maxConnections?: number
   /** Milliseconds a client has to send a complete request head; then 408 and close. Default 60 000. */

@@ -1,6 +1,7 @@
 // A server in a process of its own, for tests where the process's lifetime matters.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { scaled } from './slowdown.mjs'
 
 /**
  * Starts `node ...args`; resolves once a line of stdout matches `ready`, with
@@ -13,7 +14,7 @@ export async function startChild(t, args, { ready, env, timeoutMs = 30_000 }) {
   const out = { stdout: '', stderr: '' }
   child.stdout.on('data', (d) => (out.stdout += d))
   child.stderr.on('data', (d) => (out.stderr += d))
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+  const timer = setTimeout(() => child.kill('SIGKILL'), scaled(timeoutMs))
   const exited = once(child, 'close').then(([code, signal]) => {
     clearTimeout(timer)
     return { code, signal, ...out }
@@ -54,7 +55,7 @@ export function runToExit(args, { cwd, env, ms = 30_000 } = {}) {
     const timer = setTimeout(() => {
       killed = true
       child.kill('SIGKILL')
-    }, ms)
+    }, scaled(ms))
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       resolve({ code, signal, killed, out })

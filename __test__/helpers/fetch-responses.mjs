@@ -3,10 +3,14 @@ import crypto from 'node:crypto'
 import net from 'node:net'
 import { deferred, sleep, within, sha256 } from './server.mjs'
 import { RawClient, requestHead } from './raw.mjs'
-import { BODY_CASES, NodeResponse, describeRaw, describeReference, serveFetch } from './fetch.mjs'
+import { BODY_CASES, NodeResponse, SOURCE_HIDDEN, describeRaw, describeReference, serveFetch } from './fetch.mjs'
 
 /** Registers the response tests on `test`, serving with `fetchOptions`. */
 export function responseTests(test, fetchOptions) {
+  // Node's own Response on Node 24 and later: what a body was made from is
+  // private, so a stream that ends at once may go out with a Content-Length,
+  // and a Blob too big to gather streams without one.
+  const sourceHidden = fetchOptions?.fastResponse === false && SOURCE_HIDDEN
   test('every body kind is sent as Node\'s own Response would give it', async (t) => {
     const { port } = await serveFetch(t, { fetch: (request) => BODY_CASES[Number(new URL(request.url).pathname.slice(1))][1](Response) }, { fetchOptions })
     const client = await RawClient.connect(port)
@@ -19,6 +23,7 @@ export function responseTests(test, fetchOptions) {
       const inMemory = !name.startsWith('ReadableStream')
       if (res.status === 204) t.is(res.header('content-length'), undefined, name)
       else if (inMemory) t.is(res.header('content-length'), String(res.body.length), `${name}: Content-Length`)
+      else if (sourceHidden) t.true(res.chunked || res.header('content-length') === String(res.body.length), `${name}: framing`)
       else t.true(res.chunked, `${name}: chunked`)
       t.is(res.headers['transfer-encoding']?.length ?? 0, res.chunked ? 1 : 0, `${name}: framing`)
     }
@@ -143,11 +148,11 @@ export function responseTests(test, fetchOptions) {
     t.is(sha256(res.body), expected.digest('hex'))
   })
 
-  test('a big Blob streams with a Content-Length', async (t) => {
+  test('a big Blob streams, with a Content-Length where the Response shows its source', async (t) => {
     const data = crypto.randomBytes(3 * 1024 * 1024 + 17)
     const { base } = await serveFetch(t, { fetch: () => new Response(new Blob([data])) }, { fetchOptions })
     const res = await fetch(base)
-    t.is(res.headers.get('content-length'), String(data.length))
+    t.is(res.headers.get('content-length'), sourceHidden ? null : String(data.length))
     t.is(sha256(Buffer.from(await res.arrayBuffer())), sha256(data))
   })
 

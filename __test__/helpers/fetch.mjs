@@ -56,6 +56,9 @@ export function captureErrors() {
   }
 }
 
+/** True where Node's Response keeps what its body was made from private (Node 24 and later). */
+export const SOURCE_HIDDEN = require(path.join(root, 'dist', 'fetch', 'response-source.js')).SOURCE_HIDDEN
+
 /** Node's own Response, captured before any test installs the fast one. */
 export const NodeResponse = globalThis.Response
 

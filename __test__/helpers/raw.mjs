@@ -4,6 +4,7 @@
 // responses out of it on demand (Content-Length, chunked, or read-until-close
 // bodies; 1xx interim responses are returned as responses of their own).
 import net from 'node:net'
+import { scaled } from './slowdown.mjs'
 
 export class IncompleteResponseError extends Error {
   constructor(message, partial) {
@@ -112,7 +113,7 @@ export class RawClient {
       const timer = setTimeout(() => {
         socket.destroy()
         reject(new Error(`connect to ${host}:${port} timed out`))
-      }, timeout)
+      }, scaled(timeout))
       socket.once('error', (err) => {
         clearTimeout(timer)
         reject(err)
@@ -179,8 +180,8 @@ export class RawClient {
       }
       const timer = setTimeout(() => {
         done()
-        reject(new Error(`timed out after ${timeout} ms waiting for ${what}; received so far: ${preview(this.buf)}`))
-      }, timeout)
+        reject(new Error(`timed out after ${scaled(timeout)} ms waiting for ${what}; received so far: ${preview(this.buf)}`))
+      }, scaled(timeout))
       const done = () => {
         clearTimeout(timer)
         this._waiters.delete(check)

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import crypto from 'node:crypto'
+import { scaled } from './slowdown.mjs'
 
 const require = createRequire(import.meta.url)
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -61,7 +62,8 @@ export const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('h
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 /** Reject with `message` (a string, or a function called at timeout) if `promise` has not settled within `ms`. */
-export function within(promise, ms, message) {
+export function within(promise, unscaledMs, message) {
+  const ms = scaled(unscaledMs)
   let timer
   return Promise.race([
     promise,

@@ -173,8 +173,14 @@ export class FastResponse {
     return res.#real
   }
 
+  /** A lazy response too: the JSON text is its body, `application/json` its default Content-Type. */
   static json(data: unknown, init?: ResponseInit): Response {
-    return RealResponse.json(data, init)
+    const text = JSON.stringify(data)
+    // `undefined`, a function or a symbol: the real one throws its TypeError.
+    if (typeof text !== 'string') return RealResponse.json(data, init)
+    const headers = new Headers(init?.headers)
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json')
+    return new FastResponse(text, { status: init?.status, statusText: init?.statusText, headers }) as unknown as Response
   }
 
   static error(): Response {

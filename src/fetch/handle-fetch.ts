@@ -8,6 +8,7 @@ import type { Reply } from '../reply'
 import type { EngineRequest } from '../types'
 import { installFastResponse } from './fast-response'
 import { LazyRequest } from './lazy-request'
+import { installRequestGlobals, STAND_INS_ACCEPTED } from './request-globals'
 import { requestUrl } from './request-url'
 import { sendResponse } from './send-response'
 import type { FetchHandlerOptions } from './types'
@@ -23,7 +24,13 @@ export function makeFetchHandler(
   call: (request: Request, env: EngineRequest) => unknown,
   options: FetchHandlerOptions,
 ): Handler {
-  if (options.fastResponse !== false) installFastResponse()
+  const globals = options.fastResponse !== false
+  if (globals) {
+    installFastResponse()
+    installRequestGlobals()
+  }
+  // Where undici refuses a stand-in and the globals are left alone, handlers get Node's own Request.
+  const lazy = globals || STAND_INS_ACCEPTED
 
   return function handleFetch(req: EngineRequest, reply: Reply): unknown {
     const url = requestUrl(req)
@@ -32,7 +39,8 @@ export function makeFetchHandler(
       return undefined
     }
     const isHead = req.method === 'HEAD'
-    const result = call(new LazyRequest(url, req, reply) as unknown as Request, req)
+    const request = new LazyRequest(url, req, reply)
+    const result = call(lazy ? (request as unknown as Request) : LazyRequest.realOf(request), req)
     // Sync handlers (most Hono routes) are answered without a promise.
     if (isThenable(result)) return Promise.resolve(result).then((res) => sendResponse(res, reply, isHead))
     return sendResponse(result, reply, isHead)

@@ -5,8 +5,9 @@
  * Node's `Response` (undici) keeps the value a body was built from next to its
  * lazily made stream, in a symbol-keyed state slot. That slot is not public
  * API, so it is found by probing a response made here, and every use is
- * checked; when it is missing or looks different (another Node version), this
- * returns undefined and the caller streams the body instead.
+ * checked; when it is missing or looks different, this returns undefined and
+ * the caller streams the body instead. Node 24's undici keeps it in a private
+ * field, out of reach (`SOURCE_HIDDEN`).
  */
 import { RealResponse } from './fast-response'
 
@@ -30,6 +31,9 @@ function findStateKey(): symbol | undefined {
 }
 
 const STATE = findStateKey()
+
+/** True where a `Response` does not show what its body was made from (Node 24 and later). */
+export const SOURCE_HIDDEN = STATE === undefined
 
 /** The body's original string, bytes or Blob if it is still unread; otherwise undefined. */
 export function bodySource(res: Response): string | Uint8Array | Blob | undefined {

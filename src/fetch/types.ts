@@ -24,9 +24,11 @@ export interface FetchHandlerOptions {
    * Replace the global `Response` with a lightweight subclass-compatible one
    * that keeps its body and init as given until something reads them, so a
    * handler's `new Response('text')` costs next to nothing and is sent in one
-   * piece. `instanceof Response` keeps working for both kinds. Default `true`;
-   * set `false` to leave the global alone (every response then pays for
-   * Node's own `Response`).
+   * piece. `instanceof Response` keeps working for both kinds. On Node 24 and
+   * later the global `Request` and `fetch` are wrapped too, so that they take
+   * the request a handler was given. Default `true`; set `false` to leave the
+   * globals alone (every response then pays for Node's own `Response`, and on
+   * Node 24 every request for Node's own `Request`).
    */
   fastResponse?: boolean
 }

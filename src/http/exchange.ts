@@ -43,9 +43,9 @@ export interface ExchangeOptions {
   /** What `req.socket.server` is (node:http: the http.Server); libraries subscribe to its 'upgrade' there. */
   server?: object
   /**
-   * node:http's `server.maxHeadersCount`: `req.headers` holds the first this
-   * many (0: all), rawHeaders all of them; headers beyond are dropped, not
-   * refused. Default (null) 1000.
+   * node:http's `server.maxHeadersCount`: a request with more header lines
+   * gets 431 and never reaches the listener (0 or less: no limit). Default
+   * (null) 1000.
    */
   maxHeadersCount?: number | null
 }
@@ -157,16 +157,22 @@ function socketFor(reqData: EngineRequest, reply: Reply, sockets: ConnectionTabl
   return socket
 }
 
-/** Header fields node:http's parser keeps by default (2000 names and values). */
+/** Header fields (names and values) node:http accepts when `maxHeadersCount` is unset: 1000 headers. */
 const DEFAULT_HEADER_FIELDS = 2000
 
+/** node:http's answer to a request over `maxHeadersCount`. */
+const TOO_MANY_HEADERS = Object.freeze(['connection', 'close'])
+
 /**
- * How many of `fields` (names and values) `req.headers` takes, as node:http's
- * parser counts: `maxHeadersCount << 1`, unless that is not positive.
+ * Whether `fields` (names and values) exceed what `maxHeadersCount` allows,
+ * counted as node:http's parser counts them (`maxHeadersCount << 1`; not
+ * positive: no limit). Node releases since the CVE-2026-58044 fix refuse such
+ * a request with 431; before it they dropped the extra headers from
+ * `req.headers`, which let the listener and the parser disagree.
  */
-function headerFields(fields: number, maxHeadersCount: number | null | undefined): number {
+function tooManyHeaders(fields: number, maxHeadersCount: number | null | undefined): boolean {
   const limit = typeof maxHeadersCount === 'number' ? maxHeadersCount << 1 : DEFAULT_HEADER_FIELDS
-  return limit > 0 ? Math.min(fields, limit) : fields
+  return limit > 0 && fields > limit
 }
 
 /** node:http's request object for an engine request, its body not pushed yet. */
@@ -177,9 +183,9 @@ function incomingMessage(reqData: EngineRequest, socket: EngineSocket | Upgraded
   req.httpVersion = reqData.httpVersion
   req.httpVersionMajor = 1
   req.httpVersionMinor = reqData.httpVersion === '1.0' ? 0 : 1
-  // Sets rawHeaders (all of them); `req.headers` is then built lazily by node:http itself, from the first `n`.
-  const n = headerFields(reqData.rawHeaders.length, options.maxHeadersCount)
-  ;(req as unknown as { _addHeaderLines(h: string[], n: number): void })._addHeaderLines(reqData.rawHeaders, n)
+  // Sets rawHeaders; `req.headers` is then built lazily by node:http itself.
+  const raw = reqData.rawHeaders
+  ;(req as unknown as { _addHeaderLines(h: string[], n: number): void })._addHeaderLines(raw, raw.length)
   return req
 }
 
@@ -291,6 +297,10 @@ export function nodeHandler(listener: RequestListener, options: ExchangeOptions 
   const upgraded = new Map<number, UpgradedSocket>()
   const presets = new PropertyPresets()
   const handler = (reqData: EngineRequest, reply: Reply): unknown => {
+    if (tooManyHeaders(reqData.rawHeaders.length, options.maxHeadersCount)) {
+      reply.send(431, TOO_MANY_HEADERS)
+      return undefined
+    }
     if (reqData.upgrade) return upgrade(reqData, reply, sockets, upgraded, options)
     const { req, res } = createExchange(reqData, reply, options, sockets, presets)
     try {

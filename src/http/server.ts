@@ -55,9 +55,8 @@ function tlsOptions(o: ServerOptions): TlsOptions {
 }
 
 /**
- * The engine's limit on header lines for createServer: high enough that the
- * head size limit (16 KiB) governs, as on node:http, where headers beyond
- * `maxHeadersCount` are dropped from `req.headers`, never refused.
+ * The engine's limit on header lines for createServer: none, because
+ * `maxHeadersCount` may change after listen() and is checked per request.
  */
 const NO_HEADER_COUNT_LIMIT = 2 ** 31
 
@@ -187,7 +186,7 @@ export class MgnodeServer extends EventEmitter implements http.Server {
     if (this.#listener !== null) sharedManager().setMaxConnections(this.#listener.id, max)
   }
 
-  /** Headers `req.headers` holds (the first ones; the rest are dropped, as on node:http). null: 1000; 0: all. */
+  /** Most header lines a request may have; more get 431, as on current Node releases. null: 1000; 0: no limit. */
   get maxHeadersCount(): number | null {
     return this.#exchange.maxHeadersCount ?? null
   }

@@ -55,7 +55,8 @@ pub struct ListenerConfig {
   pub tls: Option<Arc<ListenerTls>>,
   pub timeouts: Timeouts,
   /// Connections open at once beyond which new ones are closed as soon as
-  /// they are accepted (node:http's `server.maxConnections`); 0 for no limit.
+  /// they are accepted (node:http's `server.maxConnections`; 0 refuses
+  /// every one); `usize::MAX` for no limit.
   pub max_connections: usize,
 }
 

@@ -97,7 +97,7 @@ impl Engine {
   /// after telling a sink (node:http's `'drop'` event).
   pub(super) fn admit(&mut self, listener: &Listener, peer: impl FnOnce() -> Peer) -> bool {
     let max = listener.max_connections.get();
-    if max == 0 || listener.open.get() < max {
+    if listener.open.get() < max {
       listener.open.set(listener.open.get() + 1);
       return true;
     }

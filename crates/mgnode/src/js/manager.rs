@@ -40,6 +40,11 @@ pub const DEFAULT_MAX_HEADER_SIZE: u32 = 16 * 1024;
 #[napi]
 pub const DEFAULT_MAX_HEADERS: u32 = 100;
 
+/// The engine's connection limit for a listener's `maxConnections`.
+fn connection_limit(max: Option<u32>) -> usize {
+  max.map_or(usize::MAX, |n| n as usize)
+}
+
 /// Listener settings as passed from JavaScript (times in milliseconds).
 #[napi(object)]
 pub struct NativeListenOptions {
@@ -50,7 +55,8 @@ pub struct NativeListenOptions {
   pub request_timeout: Option<u32>,
   pub keep_alive_timeout: Option<u32>,
   pub stream_timeout: Option<u32>,
-  /// Open connections beyond which new ones are closed at accept (0 or absent: no limit).
+  /// Open connections beyond which new ones are closed at accept (0: every
+  /// one; absent: no limit).
   pub max_connections: Option<u32>,
 }
 
@@ -63,7 +69,7 @@ impl NativeListenOptions {
         max_headers: self.max_headers.unwrap_or(DEFAULT_MAX_HEADERS).max(1) as usize,
       },
       tls,
-      max_connections: self.max_connections.unwrap_or(0) as usize,
+      max_connections: connection_limit(self.max_connections),
       timeouts: Timeouts {
         headers_ms: self.headers_timeout.unwrap_or(DEFAULT_HEADERS_TIMEOUT) as u64,
         request_ms: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT) as u64,
@@ -235,11 +241,11 @@ impl Manager {
     self.handle.send(Command::TlsChoose { conn: conn_id as u64, context, fail });
   }
 
-  /// Changes a listener's connection limit (0 for none): connections
+  /// Changes a listener's connection limit (absent: none): connections
   /// accepted while this many are open are closed at once.
   #[napi]
-  pub fn set_max_connections(&self, listener_id: i64, max: u32) {
-    self.handle.send(Command::SetMaxConnections { listener: listener_id as u64, max: max as usize });
+  pub fn set_max_connections(&self, listener_id: i64, max: Option<u32>) {
+    self.handle.send(Command::SetMaxConnections { listener: listener_id as u64, max: connection_limit(max) });
   }
 
   /// Closes the listener's keep-alive connections that are between requests.
