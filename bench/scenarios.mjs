@@ -34,7 +34,7 @@ export const SCENARIOS = [
     request: { method: 'GET', path: '/' },
     expect: { body: HELLO, contentType: 'text/plain' },
     servers: [
-      { ...MANAGER, script: 'manager-hello.js', target: 1.6 },
+      { ...MANAGER, script: 'manager-hello.js', target: 1.8 },
       { ...NODE, script: 'node-hello.js' },
       UWS,
       C,
@@ -47,7 +47,7 @@ export const SCENARIOS = [
     request: { method: 'GET', path: '/' },
     expect: { body: HELLO, contentType: 'text/plain' },
     servers: [
-      { ...MGNODE, script: 'mgnode-hello.js', target: 1.3 },
+      { ...MGNODE, script: 'mgnode-hello.js', target: 1.4 },
       { ...NODE, script: 'node-hello.js' },
     ],
   },

@@ -32,6 +32,15 @@ export function fmtCores(c) {
   return c == null ? '' : c.toFixed(2)
 }
 
+/**
+ * The server's CPU time per request, in µs (its median cores over its median
+ * requests/s): what a request costs all its threads together, which decides
+ * throughput once the server has no more cores to spread over.
+ */
+export function cpuPerRequest(r) {
+  return r.rps && r.cores?.server != null ? (r.cores.server / r.rps) * 1e6 : null
+}
+
 function fmtRange(lo, hi, fmt) {
   return lo === hi ? '' : ` (${fmt(lo)}–${fmt(hi)})`
 }
@@ -76,7 +85,8 @@ function method(report) {
   const ref = st.compare ? `the same server on ${st.compare.short}'s build` : "the scenario's baseline (node:http, or @hono/node-server)"
   lines.push(
     `req/s, p50, p99: medians over the clean runs, req/s with min–max. × ${st.compare ? 'ref' : 'base'}: median of the per-round ratios of requests/s to ${ref}, ` +
-      `with min–max. Peak RSS: the server's process tree, highest over the runs. Cores: CPU used by the server's tree and by the load generator during a run, medians.`,
+      `with min–max. Peak RSS: the server's process tree, highest over the runs. Cores: CPU used by the server's tree and by the load generator during a run, medians. ` +
+      `CPU/req: the server's CPU time per request, its cores over its requests/s.`,
   )
   const share = loadShare(report)
   if (share) {
@@ -101,8 +111,8 @@ export function markdown(report) {
   lines.push('')
   lines.push(...method(report))
   lines.push('')
-  lines.push(`| # | scenario | server | req/s | × ${st.compare ? 'ref' : 'base'} | p50 | p99 | peak RSS | cores: server · load | targets |`)
-  lines.push('|--:|---|---|--:|--:|--:|--:|--:|--:|---|')
+  lines.push(`| # | scenario | server | req/s | × ${st.compare ? 'ref' : 'base'} | p50 | p99 | peak RSS | cores: server · load | CPU/req | targets |`)
+  lines.push('|--:|---|---|--:|--:|--:|--:|--:|--:|--:|---|')
   const notes = []
   for (const s of report.scenarios) {
     s.servers.forEach((r, i) => {
@@ -112,10 +122,12 @@ export function markdown(report) {
         const flag = r.rpsClean === false ? ' ⚠' : ''
         const ratio = r.ratio != null ? fmtRatio(r, st.rounds) : ''
         const cores = r.cores && r.cores.load != null ? `${r.cores.server == null ? '–' : fmtCores(r.cores.server)} · ${fmtCores(r.cores.load)}` : ''
-        cells.push(fmtRate(r.rps) + fmtRange(r.rpsRange[0], r.rpsRange[1], fmtRate) + flag, ratio, fmtLatency(r.p50), fmtLatency(r.p99), fmtBytes(r.peakRss), cores, fmtTargets(r))
+        const perRequest = cpuPerRequest(r)
+        const cpu = perRequest === null ? '' : `${perRequest.toFixed(1)} µs`
+        cells.push(fmtRate(r.rps) + fmtRange(r.rpsRange[0], r.rpsRange[1], fmtRate) + flag, ratio, fmtLatency(r.p50), fmtLatency(r.p99), fmtBytes(r.peakRss), cores, cpu, fmtTargets(r))
       } else {
         const what = r.status === 'unavailable' ? 'not available' : 'failed'
-        cells.push(what, '', '', '', '', '', '')
+        cells.push(what, '', '', '', '', '', '', '')
         notes.push(`${s.n}. ${r.label}: ${what}: ${r.reason}`)
       }
       if (r.rps && r.status !== 'ok') notes.push(`${s.n}. ${r.label}: ${r.status}: ${r.reason} (figures from the runs before)`)

@@ -11,11 +11,11 @@ import { root } from './packages.mjs'
 
 const launcherPreload = path.join(root, 'scripts', 'lib', 'node-launcher.cjs')
 
-/** The engine, Node-app and workers tests: what runs the engine on its platform. */
+/** The engine, TLS, Node-app and workers tests: what runs the engine on its platform. */
 export function engineTestFiles() {
   return fs
     .readdirSync(path.join(root, '__test__'))
-    .filter((f) => /^(engine-.*|node-.*|workers.*)\.test\.mjs$/.test(f))
+    .filter((f) => /^(engine-.*|node-.*|workers.*|tls)\.test\.mjs$/.test(f))
     .sort()
     .map((f) => path.join('__test__', f))
 }
