@@ -10,6 +10,7 @@ import { parseCpuList, formatCpuList, pinPlan, withTaskset } from '../bench/lib/
 import { fixedPort } from '../bench/lib/servers.mjs'
 import { planRows } from '../bench/lib/scenario.mjs'
 import { markdown } from '../bench/lib/report.mjs'
+import { agreement } from '../bench/lib/agreement.mjs'
 
 const quiet = { foreign: 0.02 }
 const busy = { foreign: FOREIGN_CPU_LIMIT + 0.3 }
@@ -197,4 +198,12 @@ test('the table shows the ratio median with its range, its pair count when short
   // One core over 84,000 requests/s: 11.9 µs each; over 60,000: 16.7 µs.
   t.regex(md, /\| mgnode Server \|[^\n]*\| 1\.00 · 0\.90 \| 11\.9 µs \|/)
   t.regex(md, /\| node:http \|[^\n]*\| 1\.00 · 0\.90 \| 16\.7 µs \|/)
+})
+
+test('two runs agree on a row when each median lies within the other run\'s range', (t) => {
+  const run = (rows) => ({ scenarios: [{ n: 1, servers: rows.map(([label, ratio, lo, hi]) => ({ label, ratio, ratioRange: [lo, hi] })) }] })
+  const a = run([['same', 1.5, 1.4, 1.6], ['overlap', 1.5, 1.45, 1.55], ['apart', 1.2, 1.1, 1.3], ['only in A', 2, 2, 2]])
+  const b = run([['same', 1.45, 1.3, 1.55], ['overlap', 1.6, 1.52, 1.7], ['apart', 1.5, 1.4, 1.6]])
+  const rows = Object.fromEntries(agreement(a, b).map((r) => [r.label, [r.agree, r.overlap]]))
+  t.deepEqual(rows, { same: [true, true], overlap: [false, true], apart: [false, false] })
 })
