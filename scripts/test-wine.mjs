@@ -80,10 +80,17 @@ const node = nodeBinary('win', 'x64', opts.node)
 preparePrefix()
 console.log(`Windows: Node ${node.version} (win32-x64) and ${path.relative(root, binary)} under ${version.stdout.trim()}`)
 
+// A certificate for the TLS check, made here: the Windows side has no openssl.
+const tlsDir = path.join(root, 'target', 'wine', 'tls')
+fs.mkdirSync(tlsDir, { recursive: true })
+const certArgs = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost']
+const made = spawnSync('openssl', [...certArgs, '-keyout', path.join(tlsDir, 'key.pem'), '-out', path.join(tlsDir, 'cert.pem')], { encoding: 'utf8' })
+if (made.status !== 0) throw new Error(`test-wine: openssl could not make a certificate: ${made.stderr ?? made.error?.message}`)
+
 const out = path.join(root, 'target', 'wine', 'smoke.out')
 const fd = fs.openSync(out, 'w')
 const r = spawnSync('wine', [node.file, winPath(path.join(root, 'scripts', 'wine', 'smoke.cjs'))], {
-  env: { ...env, NAPI_RS_NATIVE_LIBRARY_PATH: winPath(binary) },
+  env: { ...env, NAPI_RS_NATIVE_LIBRARY_PATH: winPath(binary), MGNODE_SMOKE_TLS_DIR: winPath(tlsDir) },
   stdio: ['ignore', fd, fd],
   timeout: 300_000,
 })

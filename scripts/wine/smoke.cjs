@@ -5,7 +5,9 @@
 'use strict'
 
 const assert = require('node:assert/strict')
+const fs = require('node:fs')
 const http = require('node:http')
+const https = require('node:https')
 const net = require('node:net')
 const path = require('node:path')
 
@@ -133,6 +135,32 @@ check('an Express app answers', async () => {
     assert.equal(r.status, 200)
     assert.deepEqual(JSON.parse(r.body), { id: '7' })
   } finally {
+    await close(server)
+  }
+})
+
+check('HTTPS (rustls): TLS 1.3, two requests on one connection', async () => {
+  const dir = process.env.MGNODE_SMOKE_TLS_DIR
+  assert.ok(dir, 'MGNODE_SMOKE_TLS_DIR is not set: run this through scripts/test-wine.mjs')
+  const tls = { cert: fs.readFileSync(path.join(dir, 'cert.pem')), key: fs.readFileSync(path.join(dir, 'key.pem')) }
+  const server = await listen(mgnode.createServer(tls, (req, res) => res.end(`${req.socket.getProtocol()} ${req.url}`)), 0, '127.0.0.1')
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false })
+  try {
+    const get = (p) =>
+      new Promise((resolve, reject) => {
+        const req = https.get({ host: '127.0.0.1', port: server.address().port, path: p, agent }, (res) => {
+          const chunks = []
+          res.on('data', (c) => chunks.push(c))
+          res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString(), reused: req.reusedSocket }))
+        })
+        req.on('error', reject)
+      })
+    const first = await get('/one')
+    const second = await get('/two')
+    assert.deepEqual([first.status, first.body], [200, 'TLSv1.3 /one'])
+    assert.deepEqual([second.status, second.body, second.reused], [200, 'TLSv1.3 /two', true])
+  } finally {
+    agent.destroy()
     await close(server)
   }
 })
