@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 
 import { startChild } from './helpers/child.mjs'
+import { ask, openWebSocket } from './helpers/websocket.mjs'
 import { within } from './helpers/server.mjs'
 import { selfSigned } from './helpers/tls.mjs'
 
@@ -52,19 +53,6 @@ function request(url, { method = 'GET', headers = {}, body, ca } = {}) {
 
 const json = (res) => JSON.parse(res.body.toString())
 
-async function openWebSocket(t, url) {
-  const ws = new WebSocket(url)
-  t.teardown(() => ws.terminate())
-  await within(once(ws, 'open'), 5000, `${url} did not open`)
-  return ws
-}
-
-async function ask(ws, text) {
-  const reply = once(ws, 'message')
-  ws.send(text)
-  const [data] = await within(reply, 5000, 'no WebSocket reply')
-  return String(data)
-}
 
 test.serial('express.js: routes, JSON bodies, and a clean stop on SIGTERM', async (t) => {
   const app = await start(t, 'express.js')

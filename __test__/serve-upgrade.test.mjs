@@ -10,20 +10,7 @@ import WebSocket, { WebSocketServer } from 'ws'
 
 import { Server } from '../dist/index.js'
 import { within } from './helpers/server.mjs'
-
-async function open(t, url) {
-  const ws = new WebSocket(url)
-  t.teardown(() => ws.terminate())
-  await within(once(ws, 'open'), 5000, `${url} did not open`)
-  return ws
-}
-
-async function ask(ws, text) {
-  const reply = once(ws, 'message')
-  ws.send(text)
-  const [data] = await within(reply, 5000, 'no reply')
-  return String(data)
-}
+import { ask, openWebSocket } from './helpers/websocket.mjs'
 
 async function serve(t, app, options) {
   const server = new Server(app, options)
@@ -38,7 +25,7 @@ test('Server with onUpgrade: ws (noServer) takes the upgrades; HTTP is served be
   const app = express()
   app.get('/', (req, res) => res.send('http'))
   const { port } = await serve(t, app, { onUpgrade: (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)) })
-  t.is(await ask(await open(t, `ws://127.0.0.1:${port}/room`), 'hi'), '/room:hi')
+  t.is(await ask(await openWebSocket(t, `ws://127.0.0.1:${port}/room`), 'hi'), '/room:hi')
   t.is(await (await fetch(`http://127.0.0.1:${port}/`)).text(), 'http')
 })
 
@@ -49,7 +36,7 @@ test('Server with workers: the module exports `upgrade`, and each WebSocket is s
   t.is(workerIds.length, 2)
   const replies = []
   for (let i = 0; i < 4; i++) {
-    const ws = await open(t, `ws://127.0.0.1:${port}/w${i}`)
+    const ws = await openWebSocket(t, `ws://127.0.0.1:${port}/w${i}`)
     const first = JSON.parse(await ask(ws, `a${i}`))
     const second = JSON.parse(await ask(ws, `b${i}`))
     // One connection stays on one worker.
@@ -76,7 +63,7 @@ test("Server: a library that subscribes to req.socket.server's 'upgrade' (as htt
   const { port } = await serve(t, app)
   await fetch(`http://127.0.0.1:${port}/`)
   await new Promise((r) => setTimeout(r, 20))
-  t.is(await ask(await open(t, `ws://127.0.0.1:${port}/`), 'x'), 'late:x')
+  t.is(await ask(await openWebSocket(t, `ws://127.0.0.1:${port}/`), 'x'), 'late:x')
 })
 
 test('Server without any upgrade listener: an upgrade request is an ordinary request', async (t) => {

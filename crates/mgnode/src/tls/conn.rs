@@ -157,13 +157,7 @@ impl TlsConn {
         return Outcome::default();
       }
     }
-    self.advance(wire);
-    if self.established() {
-      self.deliver(wire, Driver::Engine)
-    } else {
-      wire.mark();
-      Outcome::default()
-    }
+    self.proceed(wire)
   }
 
   /// JavaScript chose a context for the name the client asked for (`None`:
@@ -177,6 +171,12 @@ impl TlsConn {
     }
     let context = context.unwrap_or_else(|| self.listener.default.clone());
     self.first_flight(wire, accepted, context);
+    self.proceed(wire)
+  }
+
+  /// Goes on with the handshake after its first flight: delivers what is
+  /// readable once it is established, or waits for the client's next bytes.
+  fn proceed(&mut self, wire: Wire) -> Outcome {
     self.advance(wire);
     if self.established() {
       self.deliver(wire, Driver::Engine)
