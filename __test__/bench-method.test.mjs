@@ -100,7 +100,7 @@ test('a row short because its runs failed does not ask for another round', (t) =
 
 test('options: defaults, --quick, and short -t / -c', (t) => {
   const d = parseOptions([])
-  t.like(d, { rounds: 5, duration: 5, repeats: 3, threads: 1, connections: 50, warmup: 1, waitQuiet: 15, workers: 2, save: true, compare: null, targetHost: null, pinLoad: null, portBase: 20000 })
+  t.like(d, { rounds: 7, duration: 4, repeats: 4, threads: 1, connections: 50, warmup: 1, waitQuiet: 15, workers: 2, save: true, compare: null, targetHost: null, pinLoad: null, portBase: 20000 })
   t.like(parseOptions(['--quick']), { rounds: 2, duration: 2, repeats: 1 })
   t.like(parseOptions(['--quick', '--rounds', '4']), { rounds: 4, duration: 2 })
   t.like(parseOptions(['-t', '4', '-c', '256', '--duration', '1500ms', '--warmup', '0', '--no-save']), { threads: 4, connections: 256, duration: 2, warmup: 0, save: false })

@@ -13,10 +13,10 @@ What runs
   --workers 2          workers of scenario 10 (mgnode workers: N, node:cluster ×N)
 
 How long
-  --rounds 5           rounds per scenario; a round runs every server once,
+  --rounds 7           rounds per scenario; a round runs every server once,
                        in an order that flips each round (A B, B A, ...)
-  --duration 5s        length of each run
-  --repeats 3          at most this many extra rounds per scenario to replace
+  --duration 4s        length of each run
+  --repeats 4          at most this many extra rounds per scenario to replace
                        rounds disturbed by other processes (0: none)
   --warmup 1s          unmeasured run per server before the rounds (0 to skip)
   --wait-quiet 15s     before each scenario and each extra round, wait up to
@@ -76,9 +76,9 @@ export function parseOptions(argv = process.argv.slice(2)) {
     saveAs: values['save-as'] ?? null,
     connections: int('connections', values.connections, 1, 100_000),
     threads: int('threads', values.threads, 1, 1024),
-    rounds: int('rounds', values.rounds ?? (quick ? '2' : '5'), 1, 50),
-    repeats: int('repeats', values.repeats ?? (quick ? '1' : '3'), 0, 20),
-    duration: parseDuration('duration', values.duration ?? (quick ? '2s' : '5s')),
+    rounds: int('rounds', values.rounds ?? (quick ? '2' : '7'), 1, 50),
+    repeats: int('repeats', values.repeats ?? (quick ? '1' : '4'), 0, 20),
+    duration: parseDuration('duration', values.duration ?? (quick ? '2s' : '4s')),
     warmup: values.warmup === '0' ? 0 : parseDuration('warmup', values.warmup),
     waitQuiet: values['wait-quiet'] === '0' ? 0 : parseDuration('wait-quiet', values['wait-quiet']),
     tool: values.tool ?? null,
