@@ -9,7 +9,7 @@ import { parseOptions, selectScenarios } from '../bench/lib/options.mjs'
 import { parseCpuList, formatCpuList, pinPlan, withTaskset } from '../bench/lib/pinning.mjs'
 import { fixedPort } from '../bench/lib/servers.mjs'
 import { planRows } from '../bench/lib/scenario.mjs'
-import { markdown } from '../bench/lib/report.mjs'
+import { markdown, stealShare } from '../bench/lib/report.mjs'
 import { agreement } from '../bench/lib/agreement.mjs'
 
 const quiet = { foreign: 0.02 }
@@ -206,4 +206,20 @@ test('two runs agree on a row when each median lies within the other run\'s rang
   const b = run([['same', 1.45, 1.3, 1.55], ['overlap', 1.6, 1.52, 1.7], ['apart', 1.5, 1.4, 1.6]])
   const rows = Object.fromEntries(agreement(a, b).map((r) => [r.label, [r.agree, r.overlap]]))
   t.deepEqual(rows, { same: [true, true], overlap: [false, true], apart: [false, false] })
+})
+
+test('the host\'s steal is summarised over every run, and named in the table\'s header', (t) => {
+  const runs = (steals) => steals.map((steal) => ({ rps: 1000, cpu: { steal, load: 0.5 } }))
+  const report = {
+    meta: { date: '2026-01-01T00:00:00Z', cpus: 2, cpuModel: 'test', node: 'v20', commit: 'abc', dirty: false },
+    settings: { tool: 'wrk', toolVersion: 'wrk 4', threads: 1, connections: 50, duration: 4, rounds: 7, repeats: 4, warmup: 1 },
+    scenarios: [
+      { n: 1, title: 'a', rounds: 2, servers: [{ label: 'x', notes: [], status: 'ok', runs: runs([0, 0.2]) }, { label: 'y', notes: [], status: 'ok', runs: runs([0.01, 0.06]) }] },
+      { n: 2, title: 'b', rounds: 1, servers: [{ label: 'x', notes: [], status: 'ok', runs: runs([0.03]) }] },
+    ],
+  }
+  // Steals 0, 0.01, 0.03, 0.06, 0.2: median 0.03; two of five at 0.05 or more.
+  t.deepEqual(stealShare(report), { cores: 0.03, noticed: 0.4 })
+  t.regex(markdown(report), /a median 0\.03 cores per run, and at least 0\.05 of a core in 40% of the runs/)
+  t.is(stealShare({ scenarios: [{ servers: [{ runs: [{ cpu: null }] }] }] }), null, 'no measurement, no figure')
 })

@@ -8,6 +8,7 @@
 import fs from 'node:fs'
 
 import { agreement } from './lib/agreement.mjs'
+import { stealShare } from './lib/report.mjs'
 
 const files = process.argv.slice(2)
 if (files.length !== 2) {
@@ -17,8 +18,12 @@ if (files.length !== 2) {
 const [a, b] = files.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')))
 const rows = agreement(a, b)
 const fmt = (r) => `${r.ratio.toFixed(2)}× (${r.range[0].toFixed(2)}–${r.range[1].toFixed(2)})`
-console.log(`A: ${files[0]} (commit ${a.meta.commit}, ${a.meta.date.slice(0, 16)})`)
-console.log(`B: ${files[1]} (commit ${b.meta.commit}, ${b.meta.date.slice(0, 16)})\n`)
+const steal = (r) => {
+  const s = stealShare(r)
+  return s ? `, steal: median ${s.cores.toFixed(2)} cores per run, ${Math.round(s.noticed * 100)}% of runs ≥ 0.05` : ''
+}
+console.log(`A: ${files[0]} (commit ${a.meta.commit}, ${a.meta.date.slice(0, 16)}${steal(a)})`)
+console.log(`B: ${files[1]} (commit ${b.meta.commit}, ${b.meta.date.slice(0, 16)}${steal(b)})\n`)
 console.log('| # | server | A | B | agree |')
 console.log('|--:|---|--:|--:|---|')
 for (const r of rows) console.log(`| ${r.n} | ${r.label} | ${fmt(r.a)} | ${fmt(r.b)} | ${r.agree ? 'yes' : r.overlap ? 'ranges overlap' : 'no'} |`)

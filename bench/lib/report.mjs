@@ -71,6 +71,20 @@ export function loadShare(report) {
   return cores === null ? null : { cores, share: cores / report.meta.cpus }
 }
 
+/** Steal from this many cores on counts as a run the host slowed (bench/README.md, "When the host steals"). */
+export const STEAL_NOTICED = 0.05
+
+/**
+ * How much CPU the virtual machine's host took over the report's runs:
+ * the median steal per run (cores) and the share of runs with at least
+ * `STEAL_NOTICED`; null when no run measured it.
+ */
+export function stealShare(report) {
+  const steals = report.scenarios.flatMap((s) => s.servers.flatMap((r) => r.runs)).map((m) => m.cpu?.steal).filter((x) => typeof x === 'number')
+  if (steals.length === 0) return null
+  return { cores: median(steals), noticed: steals.filter((x) => x >= STEAL_NOTICED).length / steals.length }
+}
+
 function method(report) {
   const { settings: st, meta } = report
   const tool = st.tool === 'wrk' ? `${st.toolVersion}, ${st.threads} thread${st.threads > 1 ? 's' : ''}` : `${st.toolVersion}, 1 process`
@@ -92,6 +106,14 @@ function method(report) {
   if (share) {
     lines.push('')
     lines.push(`The load generator used a median ${share.cores.toFixed(2)} cores per run: ${Math.round(share.share * 100)}% of this ${meta.cpus}-core machine${st.targetHost ? '' : ', which the servers share with it'}.`)
+  }
+  const steal = stealShare(report)
+  if (steal && !st.targetHost) {
+    lines.push('')
+    lines.push(
+      `The host took (steal) a median ${steal.cores.toFixed(2)} cores per run, and at least ${STEAL_NOTICED} of a core in ${Math.round(steal.noticed * 100)}% of the runs; ` +
+        "stolen CPU lowers mgnode's ratios more than it lowers node:http's (bench/README.md, \"When the host steals\").",
+    )
   }
   if (st.pin) lines.push('', `Pinned with taskset: the load generator on CPU ${st.pin.load}${st.pin.server ? `, the servers on CPU ${st.pin.server}` : ''}.`)
   if (st.targetHost) lines.push('', `Servers on ${st.targetHost} (bench/serve.mjs, ports from ${st.portBase}); their RSS and CPU are not seen from here.`)
