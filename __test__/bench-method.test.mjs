@@ -10,7 +10,7 @@ import { parseCpuList, formatCpuList, pinPlan, withTaskset } from '../bench/lib/
 import { fixedPort } from '../bench/lib/servers.mjs'
 import { planRows } from '../bench/lib/scenario.mjs'
 import { markdown, stealShare } from '../bench/lib/report.mjs'
-import { agreement } from '../bench/lib/agreement.mjs'
+import { agreement, agreementChance, expectedAgreeing } from '../bench/lib/agreement.mjs'
 
 const quiet = { foreign: 0.02 }
 const busy = { foreign: FOREIGN_CPU_LIMIT + 0.3 }
@@ -222,4 +222,16 @@ test('the host\'s steal is summarised over every run, and named in the table\'s 
   t.deepEqual(stealShare(report), { cores: 0.03, noticed: 0.4 })
   t.regex(markdown(report), /a median 0\.03 cores per run, and at least 0\.05 of a core in 40% of the runs/)
   t.is(stealShare({ scenarios: [{ servers: [{ runs: [{ cpu: null }] }] }] }), null, 'no measurement, no figure')
+})
+
+test('what two identical runs would agree on depends on their pair counts, and is below every row', (t) => {
+  // Lone pairs make point ranges, which another run's median never hits.
+  t.is(agreementChance(1, 1), 0)
+  const seven = agreementChance(7, 7)
+  t.true(seven > 0.84 && seven < 0.9, `7 and 7 pairs: ${seven}`)
+  t.is(agreementChance(7, 7), seven, 'seeded: the same figure every time')
+  t.true(agreementChance(25, 25) > 0.99)
+  t.true(agreementChance(3, 3) < seven)
+  const row = (pa, pb) => ({ a: { pairs: pa }, b: { pairs: pb } })
+  t.is(expectedAgreeing([row(7, 7), row(7, 7), row(1, 1), row(undefined, 7)]), 2 * seven)
 })

@@ -7,7 +7,7 @@
 //   node bench/agree.mjs bench/results/A.json bench/results/B.json
 import fs from 'node:fs'
 
-import { agreement } from './lib/agreement.mjs'
+import { agreement, expectedAgreeing } from './lib/agreement.mjs'
 import { stealShare } from './lib/report.mjs'
 
 const files = process.argv.slice(2)
@@ -29,3 +29,7 @@ console.log('|--:|---|--:|--:|---|')
 for (const r of rows) console.log(`| ${r.n} | ${r.label} | ${fmt(r.a)} | ${fmt(r.b)} | ${r.agree ? 'yes' : r.overlap ? 'ranges overlap' : 'no'} |`)
 const agreeing = rows.filter((r) => r.agree).length
 console.log(`\n${agreeing} of ${rows.length} rows agree (each median within the other run's range); ${rows.filter((r) => !r.agree && r.overlap).length} more overlap.`)
+console.log(
+  `Two runs of one build on an unchanged machine, with these pair counts, would agree on about ${expectedAgreeing(rows).toFixed(1)} of ${rows.length} rows: ` +
+    'a min–max range misses the other median now and then by chance alone.',
+)

@@ -1,11 +1,12 @@
 // Whether two bench runs agree, row by row (see bench/agree.mjs).
+import { median } from './stats.mjs'
 
 /** Rows of a report that carry a ratio, keyed by scenario number and server label. */
 function ratioRows(report) {
   const rows = new Map()
   for (const s of report.scenarios) {
     for (const r of s.servers) {
-      if (r.ratio != null) rows.set(`${s.n}\u0000${r.label}`, { n: s.n, label: r.label, ratio: r.ratio, range: r.ratioRange })
+      if (r.ratio != null) rows.set(`${s.n}\u0000${r.label}`, { n: s.n, label: r.label, ratio: r.ratio, range: r.ratioRange, pairs: r.ratioPairs })
     }
   }
   return rows
@@ -35,4 +36,43 @@ export function agreement(a, b) {
     })
   }
   return out
+}
+
+/** A small seeded generator (mulberry32), so that the expectation below is the same on every call. */
+function seeded(seed) {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/**
+ * The chance that two runs of the same build on an unchanged machine agree
+ * on a row (each median within the other's min–max) when they have `nA` and
+ * `nB` pairs: every pair drawn independently from one distribution, so the
+ * answer depends on the counts only. Even then it is below 1 (7 and 7 pairs:
+ * about 0.87), which is what a count of agreeing rows is to be read against.
+ */
+export function agreementChance(nA, nB, trials = 20000) {
+  if (!(nA > 0 && nB > 0)) return 0
+  const random = seeded(nA * 1000 + nB)
+  const draw = (n) => Array.from({ length: n }, random)
+  let agree = 0
+  for (let i = 0; i < trials; i++) {
+    const a = draw(nA)
+    const b = draw(nB)
+    const ma = median(a)
+    const mb = median(b)
+    if (ma >= Math.min(...b) && ma <= Math.max(...b) && mb >= Math.min(...a) && mb <= Math.max(...a)) agree++
+  }
+  return agree / trials
+}
+
+/** How many of `rows` (from `agreement`) two identical runs would be expected to agree on. */
+export function expectedAgreeing(rows) {
+  return rows.reduce((sum, r) => sum + (r.a.pairs && r.b.pairs ? agreementChance(r.a.pairs, r.b.pairs) : 0), 0)
 }
