@@ -1,4 +1,5 @@
 // Whether two bench runs agree, row by row (see bench/agree.mjs).
+import { mulberry32 } from '../../stress/lib/random.mjs'
 import { median } from './stats.mjs'
 
 /** Rows of a report that carry a ratio, keyed by scenario number and server label. */
@@ -38,18 +39,6 @@ export function agreement(a, b) {
   return out
 }
 
-/** A small seeded generator (mulberry32), so that the expectation below is the same on every call. */
-function seeded(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /**
  * The chance that two runs of the same build on an unchanged machine agree
  * on a row (each median within the other's min–max) when they have `nA` and
@@ -59,7 +48,8 @@ function seeded(seed) {
  */
 export function agreementChance(nA, nB, trials = 20000) {
   if (!(nA > 0 && nB > 0)) return 0
-  const random = seeded(nA * 1000 + nB)
+  // Seeded, so that the figure is the same on every call.
+  const random = mulberry32(nA * 1000 + nB)
   const draw = (n) => Array.from({ length: n }, random)
   let agree = 0
   for (let i = 0; i < trials; i++) {
