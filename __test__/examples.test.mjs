@@ -11,7 +11,6 @@ import https from 'node:https'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import WebSocket from 'ws'
 
 import { startChild } from './helpers/child.mjs'
 import { ask, openWebSocket } from './helpers/websocket.mjs'
@@ -52,7 +51,6 @@ function request(url, { method = 'GET', headers = {}, body, ca } = {}) {
 }
 
 const json = (res) => JSON.parse(res.body.toString())
-
 
 test.serial('express.js: routes, JSON bodies, and a clean stop on SIGTERM', async (t) => {
   const app = await start(t, 'express.js')

@@ -8,7 +8,7 @@
 import fs from 'node:fs'
 
 import { agreement, expectedAgreeing } from './lib/agreement.mjs'
-import { stealShare } from './lib/report.mjs'
+import { STEAL_NOTICED, stealShare } from './lib/report.mjs'
 
 const files = process.argv.slice(2)
 if (files.length !== 2) {
@@ -20,7 +20,7 @@ const rows = agreement(a, b)
 const fmt = (r) => `${r.ratio.toFixed(2)}× (${r.range[0].toFixed(2)}–${r.range[1].toFixed(2)})`
 const steal = (r) => {
   const s = stealShare(r)
-  return s ? `, steal: median ${s.cores.toFixed(2)} cores per run, ${Math.round(s.noticed * 100)}% of runs ≥ 0.05` : ''
+  return s ? `, steal: median ${s.cores.toFixed(2)} cores per run, ${Math.round(s.noticed * 100)}% of runs ≥ ${STEAL_NOTICED}` : ''
 }
 console.log(`A: ${files[0]} (commit ${a.meta.commit}, ${a.meta.date.slice(0, 16)}${steal(a)})`)
 console.log(`B: ${files[1]} (commit ${b.meta.commit}, ${b.meta.date.slice(0, 16)}${steal(b)})\n`)

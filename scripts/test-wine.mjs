@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 
+import { selfSigned } from '../__test__/helpers/tls.mjs'
 import { nodeBinary } from './lib/node-binaries.mjs'
 import { root } from './lib/packages.mjs'
 import { crossBinary, ensureDist } from './lib/run-suite.mjs'
@@ -80,12 +81,12 @@ const node = nodeBinary('win', 'x64', opts.node)
 preparePrefix()
 console.log(`Windows: Node ${node.version} (win32-x64) and ${path.relative(root, binary)} under ${version.stdout.trim()}`)
 
-// A certificate for the TLS check, made here: the Windows side has no openssl.
+// A certificate for the TLS check, made here (as the test suite makes them): the Windows side has no openssl.
 const tlsDir = path.join(root, 'target', 'wine', 'tls')
 fs.mkdirSync(tlsDir, { recursive: true })
-const certArgs = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost']
-const made = spawnSync('openssl', [...certArgs, '-keyout', path.join(tlsDir, 'key.pem'), '-out', path.join(tlsDir, 'cert.pem')], { encoding: 'utf8' })
-if (made.status !== 0) throw new Error(`test-wine: openssl could not make a certificate: ${made.stderr ?? made.error?.message}`)
+const certificate = selfSigned('p256')
+fs.writeFileSync(path.join(tlsDir, 'key.pem'), certificate.key)
+fs.writeFileSync(path.join(tlsDir, 'cert.pem'), certificate.cert)
 
 const out = path.join(root, 'target', 'wine', 'smoke.out')
 const fd = fs.openSync(out, 'w')

@@ -64,5 +64,13 @@ export function agreementChance(nA, nB, trials = 20000) {
 
 /** How many of `rows` (from `agreement`) two identical runs would be expected to agree on. */
 export function expectedAgreeing(rows) {
-  return rows.reduce((sum, r) => sum + (r.a.pairs && r.b.pairs ? agreementChance(r.a.pairs, r.b.pairs) : 0), 0)
+  // Most rows share their pair counts: one simulation per distinct pair.
+  const chances = new Map()
+  let sum = 0
+  for (const r of rows) {
+    const key = `${r.a.pairs},${r.b.pairs}`
+    if (!chances.has(key)) chances.set(key, agreementChance(r.a.pairs, r.b.pairs))
+    sum += chances.get(key)
+  }
+  return sum
 }

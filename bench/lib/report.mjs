@@ -64,10 +64,12 @@ function fmtTargets(r) {
   return parts.join(' · ')
 }
 
+/** Every run of every server of the report. */
+const allRuns = (report) => report.scenarios.flatMap((s) => s.servers.flatMap((r) => r.runs))
+
 /** The load generator's median share of the machine over every run of the report. */
 export function loadShare(report) {
-  const runs = report.scenarios.flatMap((s) => s.servers.flatMap((r) => r.runs))
-  const cores = median(runs.map((m) => m.cpu?.load))
+  const cores = median(allRuns(report).map((m) => m.cpu?.load))
   return cores === null ? null : { cores, share: cores / report.meta.cpus }
 }
 
@@ -80,7 +82,7 @@ export const STEAL_NOTICED = 0.05
  * `STEAL_NOTICED`; null when no run measured it.
  */
 export function stealShare(report) {
-  const steals = report.scenarios.flatMap((s) => s.servers.flatMap((r) => r.runs)).map((m) => m.cpu?.steal).filter((x) => typeof x === 'number')
+  const steals = allRuns(report).map((m) => m.cpu?.steal).filter((x) => typeof x === 'number')
   if (steals.length === 0) return null
   return { cores: median(steals), noticed: steals.filter((x) => x >= STEAL_NOTICED).length / steals.length }
 }
